@@ -1,0 +1,214 @@
+//! Deterministic IRI minting under a configurable base.
+
+use chrono::{DateTime, Utc};
+use oxrdf::NamedNode;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+use crate::{FeedId, ModelError, SourceId};
+
+/// Characters kept as they are in an IRI path segment: RFC 3986 unreserved.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Mints every IRI Belfort publishes, from the source's own identifiers and times only, so the
+/// same reading always gets the same IRI.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IriMinter {
+    base: String,
+}
+
+impl IriMinter {
+    /// A minter under `base`, which must be an absolute IRI ending in `/`.
+    pub fn new(base: &str) -> Result<Self, ModelError> {
+        if !base.ends_with('/') {
+            return Err(ModelError::InvalidIri {
+                iri: base.to_owned(),
+                message: "the base must end with '/'".to_owned(),
+            });
+        }
+        NamedNode::new(base).map_err(|e| ModelError::InvalidIri {
+            iri: base.to_owned(),
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            base: base.to_owned(),
+        })
+    }
+
+    /// The base IRI.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn mint(&self, segments: &[&str]) -> NamedNode {
+        let mut iri = self.base.clone();
+        for (i, segment) in segments.iter().enumerate() {
+            if i > 0 {
+                iri.push('/');
+            }
+            iri.extend(utf8_percent_encode(segment, SEGMENT));
+        }
+        // The base was validated and every segment is percent-encoded to unreserved characters.
+        NamedNode::new_unchecked(iri)
+    }
+
+    /// A sensor, from the source system's own id.
+    pub fn sensor(&self, sensor: &SourceId) -> NamedNode {
+        self.mint(&["sensor", &sensor.namespace, &sensor.id])
+    }
+
+    /// A feature of interest (a measurement point, a sample of the air), from the source's id.
+    pub fn feature(&self, feature: &SourceId) -> NamedNode {
+        self.mint(&["feature", &feature.namespace, &feature.id])
+    }
+
+    /// The geometry of a feature of interest.
+    pub fn feature_geometry(&self, feature: &SourceId) -> NamedNode {
+        Self::with_fragment(&self.feature(feature), "geometry")
+    }
+
+    /// An observation: sensor + property + phenomenon start (+ duration for an interval).
+    pub fn observation(
+        &self,
+        sensor: &SourceId,
+        property_key: &str,
+        start: DateTime<Utc>,
+        duration: Option<&str>,
+    ) -> NamedNode {
+        let start = compact_timestamp(start);
+        match duration {
+            Some(duration) => self.mint(&[
+                "observation",
+                &sensor.namespace,
+                &sensor.id,
+                property_key,
+                &start,
+                duration,
+            ]),
+            None => self.mint(&[
+                "observation",
+                &sensor.namespace,
+                &sensor.id,
+                property_key,
+                &start,
+            ]),
+        }
+    }
+
+    /// The structured result (`qudt:QuantityValue`) of an observation.
+    pub fn result(observation: &NamedNode) -> NamedNode {
+        Self::with_fragment(observation, "result")
+    }
+
+    /// A time instant, shared by every observation that starts or ends there.
+    pub fn instant(&self, at: DateTime<Utc>) -> NamedNode {
+        self.mint(&["time", &compact_timestamp(at)])
+    }
+
+    /// A time interval, shared by every observation over it.
+    pub fn interval(&self, start: DateTime<Utc>, duration: &str) -> NamedNode {
+        self.mint(&["time", &compact_timestamp(start), duration])
+    }
+
+    /// A city or region.
+    pub fn city(&self, key: &str) -> NamedNode {
+        self.mint(&["city", key])
+    }
+
+    /// A feed of a city.
+    pub fn feed(&self, feed: &FeedId) -> NamedNode {
+        self.mint(&["feed", feed.city(), feed.name()])
+    }
+
+    /// The named graph holding a feed's observations.
+    pub fn feed_graph(&self, feed: &FeedId) -> NamedNode {
+        self.mint(&["graph", feed.city(), feed.name()])
+    }
+
+    /// The named graph of provenance and metadata.
+    pub fn metadata_graph(&self) -> NamedNode {
+        self.mint(&["graph", "meta"])
+    }
+
+    /// The named graph of quarantined records.
+    pub fn quarantine_graph(&self) -> NamedNode {
+        self.mint(&["graph", "quarantine"])
+    }
+
+    /// An archived payload, by the SHA-256 of its bytes.
+    pub fn payload(&self, sha256_hex: &str) -> NamedNode {
+        self.mint(&["payload", sha256_hex])
+    }
+
+    /// A quarantined record: the payload it came from and its position there.
+    pub fn quarantined_record(&self, sha256_hex: &str, index: usize) -> NamedNode {
+        self.mint(&["quarantine", sha256_hex, &index.to_string()])
+    }
+
+    /// A harvest or ingest run of a feed.
+    pub fn run(&self, feed: &FeedId, started: DateTime<Utc>) -> NamedNode {
+        self.mint(&["run", feed.city(), feed.name(), &compact_timestamp(started)])
+    }
+
+    fn with_fragment(iri: &NamedNode, fragment: &str) -> NamedNode {
+        // An IRI without a fragment plus '#' and an unreserved fragment is still a valid IRI.
+        NamedNode::new_unchecked(format!("{}#{fragment}", iri.as_str()))
+    }
+}
+
+/// `20231024T050000Z`, or with milliseconds when the time has them.
+fn compact_timestamp(at: DateTime<Utc>) -> String {
+    if at.timestamp_subsec_millis() == 0 {
+        at.format("%Y%m%dT%H%M%SZ").to_string()
+    } else {
+        at.format("%Y%m%dT%H%M%S%.3fZ").to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    #[test]
+    fn unsafe_source_ids_are_percent_encoded() {
+        let minter = IriMinter::new("https://data.example.org/id/").unwrap();
+        let sensor = SourceId::new(
+            "ghent-garages",
+            "https://stad.gent/parking/Vrijdagmarkt?x=1 y",
+        );
+        let iri = minter.sensor(&sensor);
+        assert_eq!(
+            iri.as_str(),
+            "https://data.example.org/id/sensor/ghent-garages/https%3A%2F%2Fstad.gent%2Fparking%2FVrijdagmarkt%3Fx%3D1%20y"
+        );
+        NamedNode::new(iri.as_str()).unwrap();
+    }
+
+    #[test]
+    fn base_must_end_with_slash() {
+        assert!(IriMinter::new("https://data.example.org/id").is_err());
+        assert!(IriMinter::new("not an iri/").is_err());
+    }
+
+    #[test]
+    fn observation_iri_depends_only_on_source_keys() {
+        let minter = IriMinter::new("https://data.example.org/id/").unwrap();
+        let sensor = SourceId::new("telraam", "348917");
+        let t = Utc.with_ymd_and_hms(2023, 10, 24, 5, 0, 0).unwrap();
+        let a = minter.observation(&sensor, "traffic-count-car", t, Some("PT1H"));
+        let b = minter.observation(&sensor, "traffic-count-car", t, Some("PT1H"));
+        assert_eq!(a, b);
+        assert_eq!(
+            a.as_str(),
+            "https://data.example.org/id/observation/telraam/348917/traffic-count-car/20231024T050000Z/PT1H"
+        );
+        assert_ne!(
+            a,
+            minter.observation(&sensor, "traffic-count-car", t, Some("P1D"))
+        );
+    }
+}

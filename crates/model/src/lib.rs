@@ -1,0 +1,17 @@
+#![doc = include_str!("../README.md")]
+
+mod catalogue;
+mod error;
+mod iri;
+mod observation;
+
+pub use catalogue::{
+    Catalogue, CityDefinition, PropertyDefinition, UnitConversion, UnitDefinition, format_duration,
+    parse_day_time_duration,
+};
+pub use error::ModelError;
+pub use iri::IriMinter;
+pub use observation::{
+    FeedId, Observation, ObservationRdf, PhenomenonTime, Point, Qualifier, SourceId,
+    date_time_literal, decimal_literal,
+};

@@ -1,0 +1,436 @@
+#![doc = include_str!("../README.md")]
+
+use oxrdf::NamedNodeRef;
+
+/// Declares a vocabulary module: its namespace and one constant per term.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $module:ident, $namespace:literal, { $($(#[$term_meta:meta])* $name:ident = $local:literal,)* }) => {
+        $(#[$meta])*
+        pub mod $module {
+            use oxrdf::NamedNodeRef;
+
+            /// The namespace IRI of this vocabulary.
+            pub const NAMESPACE: &str = $namespace;
+
+            $(
+                $(#[$term_meta])*
+                pub const $name: NamedNodeRef<'static> =
+                    NamedNodeRef::new_unchecked(concat!($namespace, $local));
+            )*
+
+            /// Every term of this module that Belfort uses.
+            pub const TERMS: &[NamedNodeRef<'static>] = &[$($name),*];
+        }
+    };
+}
+
+vocabulary!(
+    /// RDF concepts.
+    rdf, "http://www.w3.org/1999/02/22-rdf-syntax-ns#", {
+    /// `rdf:type`.
+    TYPE = "type",
+});
+
+vocabulary!(
+    /// RDF Schema.
+    rdfs, "http://www.w3.org/2000/01/rdf-schema#", {
+    /// `rdfs:label`.
+    LABEL = "label",
+    /// `rdfs:comment`.
+    COMMENT = "comment",
+    /// `rdfs:seeAlso`.
+    SEE_ALSO = "seeAlso",
+});
+
+vocabulary!(
+    /// XML Schema datatypes.
+    xsd, "http://www.w3.org/2001/XMLSchema#", {
+    /// `xsd:dateTime`.
+    DATE_TIME = "dateTime",
+    /// `xsd:dateTimeStamp`: a date-time with a mandatory time zone.
+    DATE_TIME_STAMP = "dateTimeStamp",
+    /// `xsd:decimal`.
+    DECIMAL = "decimal",
+    /// `xsd:double`.
+    DOUBLE = "double",
+    /// `xsd:integer`.
+    INTEGER = "integer",
+    /// `xsd:string`.
+    STRING = "string",
+    /// `xsd:duration`.
+    DURATION = "duration",
+    /// `xsd:boolean`.
+    BOOLEAN = "boolean",
+});
+
+vocabulary!(
+    /// W3C SOSA: Sensor, Observation, Sample, and Actuator.
+    sosa, "http://www.w3.org/ns/sosa/", {
+    /// `sosa:Observation`.
+    OBSERVATION = "Observation",
+    /// `sosa:Sensor`.
+    SENSOR = "Sensor",
+    /// `sosa:Platform`.
+    PLATFORM = "Platform",
+    /// `sosa:Procedure`.
+    PROCEDURE = "Procedure",
+    /// `sosa:Sample`.
+    SAMPLE = "Sample",
+    /// `sosa:FeatureOfInterest`.
+    FEATURE_OF_INTEREST = "FeatureOfInterest",
+    /// `sosa:ObservableProperty`.
+    OBSERVABLE_PROPERTY = "ObservableProperty",
+    /// `sosa:madeBySensor`.
+    MADE_BY_SENSOR = "madeBySensor",
+    /// `sosa:observedProperty`.
+    OBSERVED_PROPERTY = "observedProperty",
+    /// `sosa:hasFeatureOfInterest`.
+    HAS_FEATURE_OF_INTEREST = "hasFeatureOfInterest",
+    /// `sosa:phenomenonTime`.
+    PHENOMENON_TIME = "phenomenonTime",
+    /// `sosa:resultTime`.
+    RESULT_TIME = "resultTime",
+    /// `sosa:hasSimpleResult`.
+    HAS_SIMPLE_RESULT = "hasSimpleResult",
+    /// `sosa:hasResult`.
+    HAS_RESULT = "hasResult",
+    /// `sosa:usedProcedure`.
+    USED_PROCEDURE = "usedProcedure",
+    /// `sosa:observes`.
+    OBSERVES = "observes",
+    /// `sosa:isHostedBy`.
+    IS_HOSTED_BY = "isHostedBy",
+    /// `sosa:isSampleOf`.
+    IS_SAMPLE_OF = "isSampleOf",
+});
+
+vocabulary!(
+    /// W3C SSN.
+    ssn, "http://www.w3.org/ns/ssn/", {
+    /// `ssn:implements`.
+    IMPLEMENTS = "implements",
+});
+
+vocabulary!(
+    /// QUDT 2 schema.
+    qudt, "http://qudt.org/schema/qudt/", {
+    /// `qudt:QuantityValue`.
+    QUANTITY_VALUE = "QuantityValue",
+    /// `qudt:Unit`.
+    UNIT = "Unit",
+    /// `qudt:numericValue`.
+    NUMERIC_VALUE = "numericValue",
+    /// `qudt:hasUnit`.
+    HAS_UNIT = "hasUnit",
+    /// `qudt:hasQuantityKind`.
+    HAS_QUANTITY_KIND = "hasQuantityKind",
+    /// `qudt:ucumCode`.
+    UCUM_CODE = "ucumCode",
+    /// `qudt:symbol`.
+    SYMBOL = "symbol",
+});
+
+vocabulary!(
+    /// QUDT 2 units used by the catalogue.
+    unit, "http://qudt.org/vocab/unit/", {
+    /// Micrograms per cubic metre.
+    MICROGM_PER_M3 = "MicroGM-PER-M3",
+    /// Milligrams per cubic metre.
+    MILLIGM_PER_M3 = "MilliGM-PER-M3",
+    /// Parts per billion (volume mixing ratio).
+    PPB = "PPB",
+    /// Parts per million (volume mixing ratio).
+    PPM = "PPM",
+    /// A dimensionless count.
+    NUM = "NUM",
+    /// A count per hour.
+    NUM_PER_HR = "NUM-PER-HR",
+    /// Kilometres per hour.
+    KILOM_PER_HR = "KiloM-PER-HR",
+    /// Metres per second.
+    M_PER_SEC = "M-PER-SEC",
+    /// Degrees Celsius.
+    DEG_C = "DEG_C",
+    /// Kelvin.
+    K = "K",
+    /// Percent.
+    PERCENT = "PERCENT",
+    /// A dimensionless ratio (0..1).
+    FRACTION = "FRACTION",
+    /// Decibel.
+    DECIB = "DeciB",
+    /// Pascal.
+    PA = "PA",
+    /// Hectopascal.
+    HECTOPA = "HectoPA",
+});
+
+vocabulary!(
+    /// QUDT 2 quantity kinds used by the catalogue.
+    quantitykind, "http://qudt.org/vocab/quantitykind/", {
+    /// Mass concentration.
+    MASS_CONCENTRATION = "MassConcentration",
+    /// Temperature.
+    TEMPERATURE = "Temperature",
+    /// Relative humidity.
+    RELATIVE_HUMIDITY = "RelativeHumidity",
+    /// Sound pressure level.
+    SOUND_PRESSURE_LEVEL = "SoundPressureLevel",
+    /// Speed.
+    SPEED = "Speed",
+    /// A count.
+    COUNT = "Count",
+    /// A dimensionless ratio.
+    DIMENSIONLESS_RATIO = "DimensionlessRatio",
+    /// Pressure.
+    PRESSURE = "Pressure",
+});
+
+vocabulary!(
+    /// OWL-Time.
+    time, "http://www.w3.org/2006/time#", {
+    /// `time:Instant`.
+    INSTANT = "Instant",
+    /// `time:Interval`.
+    INTERVAL = "Interval",
+    /// `time:hasBeginning`.
+    HAS_BEGINNING = "hasBeginning",
+    /// `time:hasEnd`.
+    HAS_END = "hasEnd",
+    /// `time:inXSDDateTimeStamp`.
+    IN_XSD_DATE_TIME_STAMP = "inXSDDateTimeStamp",
+});
+
+vocabulary!(
+    /// GeoSPARQL.
+    geo, "http://www.opengis.net/ont/geosparql#", {
+    /// `geo:Geometry`.
+    GEOMETRY = "Geometry",
+    /// `geo:hasGeometry`.
+    HAS_GEOMETRY = "hasGeometry",
+    /// `geo:asWKT`.
+    AS_WKT = "asWKT",
+    /// `geo:wktLiteral`.
+    WKT_LITERAL = "wktLiteral",
+});
+
+vocabulary!(
+    /// W3C PROV-O.
+    prov, "http://www.w3.org/ns/prov#", {
+    /// `prov:Activity`.
+    ACTIVITY = "Activity",
+    /// `prov:Entity`.
+    ENTITY = "Entity",
+    /// `prov:wasDerivedFrom`.
+    WAS_DERIVED_FROM = "wasDerivedFrom",
+    /// `prov:wasGeneratedBy`.
+    WAS_GENERATED_BY = "wasGeneratedBy",
+    /// `prov:used`.
+    USED = "used",
+    /// `prov:startedAtTime`.
+    STARTED_AT_TIME = "startedAtTime",
+    /// `prov:endedAtTime`.
+    ENDED_AT_TIME = "endedAtTime",
+    /// `prov:generatedAtTime`.
+    GENERATED_AT_TIME = "generatedAtTime",
+});
+
+vocabulary!(
+    /// DCMI Metadata Terms.
+    dct, "http://purl.org/dc/terms/", {
+    /// `dct:identifier`.
+    IDENTIFIER = "identifier",
+    /// `dct:title`.
+    TITLE = "title",
+    /// `dct:type`.
+    TYPE = "type",
+    /// `dct:spatial`.
+    SPATIAL = "spatial",
+    /// `dct:source`.
+    SOURCE = "source",
+    /// `dct:format`.
+    FORMAT = "format",
+    /// `dct:extent`: the byte size of an archived payload.
+    EXTENT = "extent",
+    /// `dct:isPartOf`.
+    IS_PART_OF = "isPartOf",
+});
+
+vocabulary!(
+    /// Dublin Core elements.
+    dc, "http://purl.org/dc/elements/1.1/", {
+    /// `dc:type` (OSLO maps `Verkeerskenmerk.type` onto it).
+    TYPE = "type",
+});
+
+vocabulary!(
+    /// SKOS.
+    skos, "http://www.w3.org/2004/02/skos/core#", {
+    /// `skos:prefLabel`.
+    PREF_LABEL = "prefLabel",
+    /// `skos:notation`.
+    NOTATION = "notation",
+    /// `skos:exactMatch`.
+    EXACT_MATCH = "exactMatch",
+    /// `skos:Concept`.
+    CONCEPT = "Concept",
+});
+
+vocabulary!(
+    /// OSLO Verkeersmetingen (traffic measurements).
+    vkm, "https://data.vlaanderen.be/ns/verkeersmetingen#", {
+    /// `vkm:Verkeersmeting`: a traffic measurement.
+    VERKEERSMETING = "Verkeersmeting",
+    /// `vkm:Verkeerskenmerk`: a traffic characteristic (the observed property).
+    VERKEERSKENMERK = "Verkeerskenmerk",
+    /// `vkm:Verkeersmeetpunt`: a traffic measurement point.
+    VERKEERSMEETPUNT = "Verkeersmeetpunt",
+    /// `vkm:voertuigType`: the vehicle type of a characteristic.
+    VOERTUIG_TYPE = "voertuigType",
+});
+
+vocabulary!(
+    /// OSLO code list of vehicle types.
+    vkm_vehicle_type, "https://data.vlaanderen.be/id/concept/VkmVoertuigType/", {
+    /// Car.
+    CAR = "auto",
+    /// Bicycle.
+    BICYCLE = "fiets",
+    /// Pedestrian.
+    PEDESTRIAN = "voetganger",
+    /// Heavy vehicle (truck, bus).
+    HEAVY = "vrachtwagen",
+});
+
+vocabulary!(
+    /// OSLO code list of traffic characteristic types.
+    vkm_characteristic_type, "https://data.vlaanderen.be/id/concept/VkmVerkeersKenmerkType/", {
+    /// A count (`aantal`).
+    COUNT = "aantal",
+    /// The 85th percentile speed (`V85`).
+    V85 = "V85",
+});
+
+vocabulary!(
+    /// OSLO code list of measurement instrument types.
+    vkm_instrument_type, "https://data.vlaanderen.be/id/concept/VkmMeetInstrumentType/", {
+    /// A Telraam citizen-science counter.
+    TELRAAM = "telraam",
+    /// An inductive loop.
+    LOOP = "lus",
+});
+
+vocabulary!(
+    /// EEA (Eionet) air-quality pollutant code list.
+    eea_pollutant, "http://dd.eionet.europa.eu/vocabulary/aq/pollutant/", {
+    /// Nitrogen dioxide.
+    NO2 = "8",
+    /// Particulate matter < 10 µm.
+    PM10 = "5",
+    /// Particulate matter < 2.5 µm.
+    PM2_5 = "6001",
+    /// Ozone.
+    O3 = "7",
+    /// Particulate matter < 1 µm.
+    PM1 = "6002",
+});
+
+vocabulary!(
+    /// W3C Data Quality Vocabulary.
+    dqv, "http://www.w3.org/ns/dqv#", {
+    /// `dqv:QualityAnnotation`.
+    QUALITY_ANNOTATION = "QualityAnnotation",
+    /// `dqv:hasQualityAnnotation`.
+    HAS_QUALITY_ANNOTATION = "hasQualityAnnotation",
+});
+
+vocabulary!(
+    /// Belfort's own terms: the catalogue, quarantine and source-specific qualifiers.
+    belfort, "https://w3id.org/belfort/ns#", {
+    /// A catalogued observable property.
+    CATALOGUED_PROPERTY = "CataloguedProperty",
+    /// The one canonical unit a property is published in.
+    CANONICAL_UNIT = "canonicalUnit",
+    /// Lowest physically plausible value, in the canonical unit.
+    MIN_PLAUSIBLE = "minPlausible",
+    /// Highest physically plausible value, in the canonical unit.
+    MAX_PLAUSIBLE = "maxPlausible",
+    /// An aggregation interval the property may be published at (`xsd:duration`).
+    AGGREGATION_INTERVAL = "aggregationInterval",
+    /// Whether values are whole numbers in the canonical unit.
+    INTEGER_VALUED = "integerValued",
+    /// A short stable key of a catalogue entry, used in minted IRIs and configs.
+    KEY = "key",
+    /// A conversion from a source unit to a canonical unit.
+    UNIT_CONVERSION = "UnitConversion",
+    /// The unit a conversion starts from.
+    FROM_UNIT = "fromUnit",
+    /// The unit a conversion ends in.
+    TO_UNIT = "toUnit",
+    /// Multiplier of a conversion: `to = from × multiplier + offset`.
+    MULTIPLIER = "multiplier",
+    /// Offset of a conversion: `to = from × multiplier + offset`.
+    OFFSET = "offset",
+    /// Restricts a conversion to one property (ppb → µg/m³ depends on the gas).
+    FOR_PROPERTY = "forProperty",
+    /// Marks a conversion whose factor is multiplied by the interval length in hours.
+    PER_HOUR_OF_INTERVAL = "perHourOfInterval",
+    /// A city or region that publishes through Belfort.
+    CITY = "City",
+    /// Statbel NIS (REFNIS) code of a municipality or region.
+    NIS_CODE = "nisCode",
+    /// A feed of a city.
+    FEED = "Feed",
+    /// An archived raw payload.
+    PAYLOAD = "Payload",
+    /// SHA-256 of an archived payload, hex.
+    SHA256 = "sha256",
+    /// A harvest or ingest run.
+    HARVEST_RUN = "HarvestRun",
+    /// The feed an entity belongs to.
+    FEED_PROPERTY = "feed",
+    /// A record that could not be mapped.
+    QUARANTINED_RECORD = "QuarantinedRecord",
+    /// Why a record was quarantined.
+    REASON = "reason",
+    /// Where in the payload a quarantined record sits (JSON pointer, line).
+    LOCATION = "location",
+    /// The raw bytes of a quarantined record, as text.
+    RAW_RECORD = "rawRecord",
+    /// The field of a record that made it unusable.
+    FIELD = "field",
+    /// Share of the interval a camera-based counter actually counted (Telraam `uptime`, 0..1).
+    UPTIME = "uptime",
+    /// The city a sensor or feed belongs to.
+    CITY_PROPERTY = "city",
+});
+
+/// Every term of every module, for completeness checks against `vocab/`.
+pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
+    [
+        rdf::TERMS,
+        rdfs::TERMS,
+        xsd::TERMS,
+        sosa::TERMS,
+        ssn::TERMS,
+        qudt::TERMS,
+        unit::TERMS,
+        quantitykind::TERMS,
+        time::TERMS,
+        geo::TERMS,
+        prov::TERMS,
+        dct::TERMS,
+        dc::TERMS,
+        skos::TERMS,
+        vkm::TERMS,
+        vkm_vehicle_type::TERMS,
+        vkm_characteristic_type::TERMS,
+        vkm_instrument_type::TERMS,
+        eea_pollutant::TERMS,
+        dqv::TERMS,
+        belfort::TERMS,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+}
