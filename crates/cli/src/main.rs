@@ -1,1 +1,393 @@
-fn main() {}
+//! `belfort`: harvest, validate, store and publish city sensor data.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, anyhow};
+use belfort_harvest::{FeedSpec, fetch};
+use belfort_model::{Catalogue, FeedId};
+use belfort_store::{
+    DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive, QueryAnswer, QueryOptions,
+};
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+use belfort::config::{self, Config};
+use belfort::output::{QueryOutputFormat, write_answer};
+use belfort::pipeline::{FeedReport, Payload, Pipeline};
+
+/// Exit code: ran, but found problems (quarantined records, conflicting duplicates).
+const EXIT_PROBLEMS: u8 = 1;
+/// Exit code: usage or input error.
+const EXIT_ERROR: u8 = 2;
+
+#[derive(Parser)]
+#[command(
+    name = "belfort",
+    version,
+    about = "Linked-data publishing of city sensor data"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(clap::Args, Clone)]
+struct DataArgs {
+    /// Directory of the store and the payload archive.
+    #[arg(long, env = "BELFORT_DATA", default_value = "./data")]
+    data: PathBuf,
+}
+
+#[derive(clap::Args, Clone)]
+struct ConfigArgs {
+    /// Config file; default ./belfort.toml when present, else the demo configuration.
+    #[arg(long, env = "BELFORT_CONFIG")]
+    config: Option<PathBuf>,
+    /// Base IRI of every minted IRI (overrides the config file).
+    #[arg(long, env = "BELFORT_BASE_IRI")]
+    base_iri: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Harvest the bundled fixture feeds of every city into the store and report per feed.
+    Demo {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address the server will listen on.
+        #[arg(long, env = "BELFORT_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Run the configured feeds.
+    Harvest {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Only these cities (repeatable).
+        #[arg(long = "city")]
+        cities: Vec<String>,
+    },
+    /// Map local payload files exactly as if the feed had fetched them.
+    Ingest {
+        /// The feed, as CITY/FEED.
+        #[arg(long)]
+        feed: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        /// The payload files; all of them form one batch.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Validate RDF files against SHACL shapes.
+    Validate {
+        /// Shapes file or directory.
+        #[arg(long)]
+        shapes: PathBuf,
+        /// Report format.
+        #[arg(long, default_value = "ttl")]
+        format: String,
+        /// Data files.
+        data: Vec<PathBuf>,
+    },
+    /// Run a SPARQL query against the store (`-` reads it from standard input).
+    Query {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: QueryOutputFormat,
+        /// The query.
+        query: String,
+    },
+    /// Serve the store over HTTP.
+    Serve {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Address to listen on.
+        #[arg(long, env = "BELFORT_BIND", default_value = "127.0.0.1:8080")]
+        bind: String,
+    },
+    /// Follow a remote Linked Data Event Stream into this store.
+    Replicate {
+        /// The stream's URL.
+        url: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Write everything in the store to standard output.
+    Export {
+        #[command(flatten)]
+        data: DataArgs,
+        /// Dump format.
+        #[arg(long, value_enum, default_value = "nq")]
+        format: ExportFormat,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ExportFormat {
+    /// N-Quads.
+    Nq,
+    /// TriG.
+    Trig,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(code) => ExitCode::from(code),
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+fn run(command: Command) -> anyhow::Result<u8> {
+    let catalogue = Catalogue::bundled().context("the bundled catalogue")?;
+    match command {
+        Command::Demo { data, bind } => {
+            let config = config::load_demo(None, &catalogue)?;
+            let reports = harvest(&config, &catalogue, &data.data, &config.feeds)?;
+            let store = open_store(&data.data)?;
+            eprintln!(
+                "demo: {} observations in {} (serving on http://{bind}/ arrives with the server)",
+                store.count_observations()?,
+                data.data.display()
+            );
+            Ok(exit_code(&reports))
+        }
+        Command::Harvest {
+            config,
+            data,
+            cities,
+        } => {
+            let config = config::load(
+                config.config.as_deref(),
+                config.base_iri.as_deref(),
+                &catalogue,
+            )?;
+            for city in &cities {
+                if !config.feeds.iter().any(|f| f.id.city() == city) {
+                    return Err(anyhow!("no feeds configured for city {city:?}"));
+                }
+            }
+            let feeds: Vec<FeedSpec> = config
+                .feeds
+                .iter()
+                .filter(|f| cities.is_empty() || cities.iter().any(|c| c == f.id.city()))
+                .cloned()
+                .collect();
+            let reports = harvest(&config, &catalogue, &data.data, &feeds)?;
+            Ok(exit_code(&reports))
+        }
+        Command::Ingest {
+            feed,
+            config,
+            data,
+            files,
+        } => {
+            let config = config::load(
+                config.config.as_deref(),
+                config.base_iri.as_deref(),
+                &catalogue,
+            )?;
+            let id = FeedId::parse(&feed)?;
+            let spec = config.feed(&id).ok_or_else(|| {
+                let known: Vec<String> = config.feeds.iter().map(|f| f.id.to_string()).collect();
+                anyhow!(
+                    "feed {id} is not configured; configured feeds: {}",
+                    known.join(", ")
+                )
+            })?;
+            let payloads = files
+                .iter()
+                .map(|path| {
+                    let location = path.display().to_string();
+                    Ok(Payload {
+                        bytes: fetch(spec, &location)?,
+                        source: location,
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let store = open_store(&data.data)?;
+            let archive = PayloadArchive::new(data.data.join("archive"));
+            let pipeline = Pipeline {
+                catalogue: &catalogue,
+                minter: &config.minter,
+                store: &store,
+                archive: &archive,
+            };
+            let report = pipeline.ingest(spec, &payloads)?;
+            print_report(&spec.id, &report);
+            Ok(exit_code(&[(spec.id.clone(), report)]))
+        }
+        Command::Query {
+            data,
+            format,
+            query,
+        } => {
+            let query = if query == "-" {
+                let mut text = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut text)
+                    .context("reading the query from standard input")?;
+                text
+            } else {
+                query
+            };
+            let store = open_store(&data.data)?;
+            let options = QueryOptions {
+                max_results: usize::MAX,
+                timeout: None,
+            };
+            let answer = store.query(&query, &options)?;
+            let mut stdout = std::io::stdout().lock();
+            write_answer(&answer, format, &mut stdout)?;
+            stdout.flush()?;
+            if matches!(
+                answer,
+                QueryAnswer::Solutions {
+                    truncated: true,
+                    ..
+                } | QueryAnswer::Graph {
+                    truncated: true,
+                    ..
+                }
+            ) {
+                eprintln!("warning: the answer was truncated");
+                return Ok(EXIT_PROBLEMS);
+            }
+            Ok(0)
+        }
+        Command::Export { data, format } => {
+            let store = open_store(&data.data)?;
+            let format = match format {
+                ExportFormat::Nq => DumpFormat::NQuads,
+                ExportFormat::Trig => DumpFormat::TriG,
+            };
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            let count = store.dump(format, &mut stdout)?;
+            stdout.flush()?;
+            eprintln!("exported {count} quads");
+            Ok(0)
+        }
+        Command::Validate { .. } | Command::Serve { .. } | Command::Replicate { .. } => Err(
+            anyhow!("this command is part of the interface but not available in this version yet"),
+        ),
+    }
+}
+
+fn open_store(data: &Path) -> anyhow::Result<EmbeddedStore> {
+    std::fs::create_dir_all(data)
+        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+    Ok(EmbeddedStore::open(&data.join("store"))?)
+}
+
+/// Fetches and ingests each feed: one atomic batch per feed. A feed that fails is reported and
+/// the others still run.
+fn harvest(
+    config: &Config,
+    catalogue: &Catalogue,
+    data: &Path,
+    feeds: &[FeedSpec],
+) -> anyhow::Result<Vec<(FeedId, FeedReport)>> {
+    let store = open_store(data)?;
+    let archive = PayloadArchive::new(data.join("archive"));
+    let pipeline = Pipeline {
+        catalogue,
+        minter: &config.minter,
+        store: &store,
+        archive: &archive,
+    };
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = ProgressBar::new(feeds.len() as u64);
+        if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}") {
+            bar.set_style(style);
+        }
+        bar
+    });
+    let mut reports = Vec::new();
+    let mut failures = Vec::new();
+    for feed in feeds {
+        if let Some(bar) = &progress {
+            bar.set_message(feed.id.to_string());
+        } else {
+            eprintln!(
+                "harvesting {} ({} location(s))",
+                feed.id,
+                feed.locations.len()
+            );
+        }
+        let result = feed
+            .locations
+            .iter()
+            .map(|location| {
+                Ok(Payload {
+                    bytes: fetch(feed, location)?,
+                    source: location.clone(),
+                })
+            })
+            .collect::<anyhow::Result<Vec<_>>>()
+            .and_then(|payloads| pipeline.ingest(feed, &payloads));
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        match result {
+            Ok(report) => {
+                print_report(&feed.id, &report);
+                reports.push((feed.id.clone(), report));
+            }
+            Err(error) => {
+                eprintln!("error: {error:#}");
+                failures.push(feed.id.to_string());
+            }
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    if failures.is_empty() {
+        Ok(reports)
+    } else {
+        Err(anyhow!(
+            "{} feed(s) failed: {}",
+            failures.len(),
+            failures.join(", ")
+        ))
+    }
+}
+
+fn print_report(feed: &FeedId, report: &FeedReport) {
+    eprintln!(
+        "{feed}: {} records, {} observations ({} new, {} already known), {} not measured, {} quarantined, {} conflicting",
+        report.records,
+        report.observations,
+        report.outcome.new_observations,
+        report.outcome.known_observations,
+        report.not_measured,
+        report.quarantined.len(),
+        report.outcome.conflicting.len(),
+    );
+    for record in &report.quarantined {
+        eprintln!("  quarantined: {record}");
+    }
+    for iri in &report.outcome.conflicting {
+        eprintln!("  conflicting value, stored one kept: <{}>", iri.as_str());
+    }
+}
+
+fn exit_code(reports: &[(FeedId, FeedReport)]) -> u8 {
+    if reports.iter().any(|(_, r)| r.has_problems()) {
+        EXIT_PROBLEMS
+    } else {
+        0
+    }
+}

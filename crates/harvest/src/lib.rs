@@ -1,1 +1,88 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod fetch;
+mod telraam;
+
+use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
+
+pub use error::HarvestError;
+pub use fetch::{DEFAULT_MAX_PAYLOAD_BYTES, fetch};
+
+/// The wire formats Belfort can map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SourceKind {
+    /// Telraam `reports/traffic` (hourly or daily counts per segment).
+    TelraamTraffic,
+}
+
+impl SourceKind {
+    /// The kind named in a city config (`telraam-traffic`).
+    pub fn from_config_name(name: &str) -> Option<Self> {
+        match name {
+            "telraam-traffic" => Some(Self::TelraamTraffic),
+            _ => None,
+        }
+    }
+
+    /// Every config name, for error messages.
+    pub const CONFIG_NAMES: &'static [&'static str] = &["telraam-traffic"];
+}
+
+/// What Belfort needs to know of a feed to fetch and map it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedSpec {
+    /// `city/feed`.
+    pub id: FeedId,
+    /// The wire format.
+    pub kind: SourceKind,
+    /// Where the payloads are: paths or `file://` URLs.
+    pub locations: Vec<String>,
+    /// The namespace of the source's sensor ids (`telraam`): feeds of one system share sensors.
+    pub sensor_namespace: String,
+    /// Payloads above this size are refused.
+    pub max_payload_bytes: u64,
+}
+
+impl FeedSpec {
+    /// A feed with default settings and no locations.
+    pub fn new(id: FeedId, kind: SourceKind) -> Self {
+        let sensor_namespace = match kind {
+            SourceKind::TelraamTraffic => "telraam".to_owned(),
+        };
+        Self {
+            id,
+            kind,
+            locations: Vec::new(),
+            sensor_namespace,
+            max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+        }
+    }
+}
+
+/// The result of mapping one payload.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct MappedPayload {
+    /// The observations, normalised.
+    pub observations: Vec<Observation>,
+    /// Records or fields that could not be used, with their reasons.
+    pub quarantined: Vec<QuarantinedRecord>,
+    /// Records read.
+    pub records: u64,
+    /// Readings the source marks as not measured (e.g. Telraam counts at zero uptime); they
+    /// are not observations, and not defects either.
+    pub not_measured: u64,
+}
+
+/// Maps one payload of `feed` (read from `file`, named in messages) onto observations.
+pub fn map_payload(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    file: &str,
+    payload: &[u8],
+) -> Result<MappedPayload, HarvestError> {
+    match feed.kind {
+        SourceKind::TelraamTraffic => telraam::map_reports(feed, catalogue, file, payload),
+    }
+}

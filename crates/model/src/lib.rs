@@ -4,6 +4,7 @@ mod catalogue;
 mod error;
 mod iri;
 mod observation;
+mod quarantine;
 
 pub use catalogue::{
     Catalogue, CityDefinition, PropertyDefinition, UnitConversion, UnitDefinition, format_duration,
@@ -15,3 +16,4 @@ pub use observation::{
     FeedId, Observation, ObservationRdf, PhenomenonTime, Point, Qualifier, SourceId,
     date_time_literal, decimal_literal,
 };
+pub use quarantine::QuarantinedRecord;

@@ -1,0 +1,197 @@
+//! Configuration: what the user wrote (TOML + environment + flags), then a validated config.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use belfort_harvest::{DEFAULT_MAX_PAYLOAD_BYTES, FeedSpec, SourceKind};
+use belfort_model::{Catalogue, FeedId, IriMinter};
+use serde::Deserialize;
+
+/// The base IRI of the demo and of a config that does not set one.
+pub const DEFAULT_BASE_IRI: &str = "https://data.example.org/id/";
+
+/// `belfort.toml` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigFile {
+    /// Base IRI of every minted IRI.
+    pub base_iri: Option<String>,
+    /// Directory of the per-city TOML files, relative to the config file.
+    pub cities_dir: Option<PathBuf>,
+}
+
+/// One `cities/<city>.toml` as written.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CityFile {
+    city: String,
+    #[serde(default)]
+    feeds: BTreeMap<String, FeedEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FeedEntry {
+    kind: String,
+    #[serde(default)]
+    urls: Vec<String>,
+    sensor_namespace: Option<String>,
+    #[allow(dead_code, reason = "read by the scheduler of `belfort serve`")]
+    schedule: Option<String>,
+    max_payload_bytes: Option<u64>,
+    #[allow(dead_code, reason = "documentation for data stewards")]
+    description: Option<String>,
+}
+
+/// The validated configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Mints every IRI.
+    pub minter: IriMinter,
+    /// Every configured feed, in city then feed order.
+    pub feeds: Vec<FeedSpec>,
+}
+
+impl Config {
+    /// The feed with this id.
+    pub fn feed(&self, id: &FeedId) -> Option<&FeedSpec> {
+        self.feeds.iter().find(|f| &f.id == id)
+    }
+}
+
+/// Where the bundled demo (cities/ and fixtures/) lives: `BELFORT_HOME`, else the source tree
+/// this binary was built from.
+pub fn demo_home() -> PathBuf {
+    std::env::var_os("BELFORT_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+}
+
+/// Loads `--config FILE`, else `./belfort.toml` when present, else the demo configuration.
+pub fn load(
+    config: Option<&Path>,
+    base_iri: Option<&str>,
+    catalogue: &Catalogue,
+) -> anyhow::Result<Config> {
+    let default_file = Path::new("belfort.toml");
+    let (file, dir) = match config {
+        Some(path) => (
+            read_config_file(path)?,
+            path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        ),
+        None if default_file.exists() => (read_config_file(default_file)?, PathBuf::from(".")),
+        None => return load_demo(base_iri, catalogue),
+    };
+    let cities_dir = dir.join(
+        file.cities_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("cities")),
+    );
+    build(
+        base_iri
+            .or(file.base_iri.as_deref())
+            .unwrap_or(DEFAULT_BASE_IRI),
+        &cities_dir,
+        catalogue,
+    )
+}
+
+/// The demo configuration: the bundled `cities/` pointing at `fixtures/`.
+pub fn load_demo(base_iri: Option<&str>, catalogue: &Catalogue) -> anyhow::Result<Config> {
+    build(
+        base_iri.unwrap_or(DEFAULT_BASE_IRI),
+        &demo_home().join("cities"),
+        catalogue,
+    )
+}
+
+fn read_config_file(path: &Path) -> anyhow::Result<ConfigFile> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read config {}", path.display()))?;
+    toml::from_str(&text).with_context(|| format!("config {}", path.display()))
+}
+
+fn build(base_iri: &str, cities_dir: &Path, catalogue: &Catalogue) -> anyhow::Result<Config> {
+    let minter = IriMinter::new(base_iri).context("base_iri")?;
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(cities_dir)
+        .with_context(|| format!("cannot read the cities directory {}", cities_dir.display()))?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    entries.sort();
+    let mut problems = String::new();
+    let mut feeds = Vec::new();
+    for path in entries {
+        match read_city(&path, catalogue) {
+            Ok(city_feeds) => feeds.extend(city_feeds),
+            Err(errors) => {
+                for error in errors {
+                    let _ = writeln!(problems, "  {}: {error}", path.display());
+                }
+            }
+        }
+    }
+    if !problems.is_empty() {
+        bail!("the city configuration has problems:\n{problems}");
+    }
+    Ok(Config { minter, feeds })
+}
+
+fn read_city(path: &Path, catalogue: &Catalogue) -> Result<Vec<FeedSpec>, Vec<String>> {
+    let text = std::fs::read_to_string(path).map_err(|e| vec![format!("cannot read: {e}")])?;
+    let city: CityFile = toml::from_str(&text).map_err(|e| vec![e.to_string()])?;
+    let mut errors = Vec::new();
+    if catalogue.city_by_key(&city.city).is_none() {
+        errors.push(format!(
+            "city {:?} is not in the catalogue (vocab/cities.ttl)",
+            city.city
+        ));
+    }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut feeds = Vec::new();
+    for (name, entry) in city.feeds {
+        let id = match FeedId::new(&city.city, &name) {
+            Ok(id) => id,
+            Err(e) => {
+                errors.push(format!("feeds.{name}: {e}"));
+                continue;
+            }
+        };
+        let Some(kind) = SourceKind::from_config_name(&entry.kind) else {
+            errors.push(format!(
+                "feeds.{name}.kind: unknown kind {:?}; known kinds: {}",
+                entry.kind,
+                SourceKind::CONFIG_NAMES.join(", ")
+            ));
+            continue;
+        };
+        let mut spec = FeedSpec::new(id, kind);
+        spec.locations = entry
+            .urls
+            .iter()
+            .map(|u| resolve_location(dir, u))
+            .collect();
+        if let Some(namespace) = entry.sensor_namespace {
+            spec.sensor_namespace = namespace;
+        }
+        spec.max_payload_bytes = entry.max_payload_bytes.unwrap_or(DEFAULT_MAX_PAYLOAD_BYTES);
+        feeds.push(spec);
+    }
+    if errors.is_empty() {
+        Ok(feeds)
+    } else {
+        Err(errors)
+    }
+}
+
+/// A relative path in a city file is relative to that file; URLs stay as they are.
+fn resolve_location(dir: &Path, location: &str) -> String {
+    if location.contains("://") || Path::new(location).is_absolute() {
+        location.to_owned()
+    } else {
+        dir.join(location).display().to_string()
+    }
+}

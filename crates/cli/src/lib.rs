@@ -1,0 +1,6 @@
+#![doc = include_str!("../README.md")]
+
+pub mod config;
+pub mod output;
+pub mod pipeline;
+pub mod synthetic;

@@ -1,0 +1,243 @@
+//! The `belfort` binary end to end: ingest, query, export, exit codes, and crash atomicity.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const COUNT_OBSERVATIONS: &str =
+    "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }";
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
+}
+
+fn belfort(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args(args)
+        .arg("--data")
+        .arg(data)
+        .env_remove("BELFORT_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn ingest(data: &Path, files: &[PathBuf]) -> Output {
+    let mut args = vec!["ingest", "--feed", "gent/telraam"];
+    let files: Vec<String> = files.iter().map(|f| f.display().to_string()).collect();
+    args.extend(files.iter().map(String::as_str));
+    belfort(data, &args)
+}
+
+fn observation_count(data: &Path) -> u64 {
+    let output = belfort(data, &["query", "--format", "csv", COUNT_OBSERVATIONS]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    text.lines().nth(1).unwrap().trim().parse().unwrap()
+}
+
+fn quad_count(data: &Path) -> usize {
+    let output = belfort(data, &["export", "--format", "nq"]);
+    assert!(output.status.success());
+    String::from_utf8(output.stdout).unwrap().lines().count()
+}
+
+#[test]
+fn ingest_then_query_gives_the_expected_count_twice() {
+    let data = tempfile::tempdir().unwrap();
+    let clean = fixture("telraam/reports_traffic_clean.json");
+    let first = ingest(data.path(), std::slice::from_ref(&clean));
+    assert_eq!(
+        first.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
+    assert_eq!(observation_count(data.path()), 130);
+    let quads = quad_count(data.path());
+    let second = ingest(data.path(), &[clean]);
+    assert_eq!(second.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&second.stderr).contains("0 new, 130 already known"));
+    assert_eq!(observation_count(data.path()), 130);
+    assert_eq!(
+        quad_count(data.path()),
+        quads,
+        "re-ingesting adds no triple at all"
+    );
+}
+
+#[test]
+fn dirty_payload_quarantines_with_exit_1_and_keeps_the_rest() {
+    let data = tempfile::tempdir().unwrap();
+    let output = ingest(
+        data.path(),
+        &[fixture("telraam/reports_traffic_dirty.json")],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("quarantined: feed gent/telraam, record /report/19, field date"),
+        "{stderr}"
+    );
+    assert!(observation_count(data.path()) > 100);
+    let query = "SELECT (COUNT(*) AS ?n) WHERE { ?r a <https://w3id.org/belfort/ns#QuarantinedRecord> ; \
+                 <https://w3id.org/belfort/ns#rawRecord> ?raw ; <https://w3id.org/belfort/ns#reason> ?why }";
+    let output = belfort(data.path(), &["query", "--format", "csv", query]);
+    assert_eq!(
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .nth(1)
+            .unwrap()
+            .trim(),
+        "6"
+    );
+}
+
+#[test]
+fn a_batch_that_fails_half_way_leaves_no_trace() {
+    let data = tempfile::tempdir().unwrap();
+    let broken = data.path().join("broken.json");
+    std::fs::write(
+        &broken,
+        "{\"status_code\":200,\"report\":[{\"segment_id\":1,",
+    )
+    .unwrap();
+    let output = ingest(
+        data.path(),
+        &[fixture("telraam/reports_traffic_clean.json"), broken],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("gent/telraam")
+            && stderr.contains("broken.json")
+            && stderr.contains("line 1"),
+        "{stderr}"
+    );
+    assert_eq!(observation_count(data.path()), 0);
+    assert_eq!(quad_count(data.path()), 0);
+}
+
+#[test]
+fn unknown_feed_and_missing_file_are_input_errors() {
+    let data = tempfile::tempdir().unwrap();
+    let output = belfort(data.path(), &["ingest", "--feed", "gent/nope", "x.json"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("gent/telraam"),
+        "lists the configured feeds"
+    );
+    let output = ingest(data.path(), &[data.path().join("missing.json")]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("missing.json"));
+    let output = belfort(data.path(), &["query", "SELECT WHERE {"]);
+    assert_eq!(output.status.code(), Some(2));
+}
+
+#[test]
+fn demo_harvests_every_bundled_feed() {
+    let data = tempfile::tempdir().unwrap();
+    let output = belfort(data.path(), &["demo"]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("gent/telraam: 26 records"));
+    assert_eq!(observation_count(data.path()), 130);
+}
+
+#[test]
+fn every_observation_traces_to_its_archived_payload() {
+    let data = tempfile::tempdir().unwrap();
+    ingest(
+        data.path(),
+        &[fixture("telraam/reports_traffic_clean.json")],
+    );
+    let query = "SELECT DISTINCT ?sha WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> ; \
+                 <http://www.w3.org/ns/prov#wasDerivedFrom> ?p . ?p <https://w3id.org/belfort/ns#sha256> ?sha }";
+    let output = belfort(data.path(), &["query", "--format", "tsv", query]);
+    let text = String::from_utf8(output.stdout).unwrap();
+    let sha = text
+        .lines()
+        .nth(1)
+        .unwrap()
+        .trim()
+        .trim_matches('"')
+        .to_owned();
+    let archived = data
+        .path()
+        .join("archive/sha256")
+        .join(&sha[..2])
+        .join(&sha);
+    let bytes = std::fs::read(archived).unwrap();
+    assert_eq!(
+        bytes,
+        std::fs::read(fixture("telraam/reports_traffic_clean.json")).unwrap()
+    );
+}
+
+/// Kills `belfort ingest` at several moments during one large batch; each time the store
+/// holds none or all of it.
+fn kill_during_ingest_finds_none_or_all(records: u64, delays_ms: &[u64]) {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("large.json");
+    let status = Command::new(env!("CARGO_BIN_EXE_belfort-ingest-bench"))
+        .args([
+            "--write-payload",
+            payload.to_str().unwrap(),
+            &records.to_string(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let expected = records * 5;
+    // How long a whole ingest takes, to spread the kills over it.
+    let probe = dir.path().join("probe");
+    let started = Instant::now();
+    assert!(
+        ingest(&probe, std::slice::from_ref(&payload))
+            .status
+            .success()
+    );
+    let full = started.elapsed();
+    assert_eq!(observation_count(&probe), expected);
+    for &delay in delays_ms {
+        let data = dir.path().join(format!("killed-{delay}"));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_belfort"))
+            .args(["ingest", "--feed", "gent/telraam", "--data"])
+            .arg(&data)
+            .arg(&payload)
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let wait = full.mul_f64(delay as f64 / 100.0);
+        std::thread::sleep(wait.min(Duration::from_secs(60)));
+        child.kill().unwrap(); // SIGKILL on Unix: kill -9
+        child.wait().unwrap();
+        let found = observation_count(&data);
+        assert!(
+            found == 0 || found == expected,
+            "after a kill at {delay}% of the ingest: {found} of {expected}"
+        );
+    }
+}
+
+#[test]
+fn kill_9_during_a_bulk_batch_leaves_none_or_all_of_it() {
+    // 40 000 reports = 200 000 observations ≈ 2.6 M quads: the atomic SST-ingestion path.
+    kill_during_ingest_finds_none_or_all(40_000, &[30, 60, 85, 95]);
+}
+
+#[test]
+fn kill_9_during_a_transactional_batch_leaves_none_or_all_of_it() {
+    // 2 000 reports = 10 000 observations ≈ 130 000 quads: the write-batch path.
+    kill_during_ingest_finds_none_or_all(2_000, &[40, 80, 95]);
+}

@@ -1,0 +1,264 @@
+//! Telraam `reports/traffic`: hourly (or daily) counts per road segment.
+//!
+//! Counts arrive already divided by `uptime` (extrapolated to the whole interval); `uptime` is
+//! kept on every observation so that users can filter. Dates are UTC starts of the interval;
+//! the result time is the end of the interval, the earliest moment the count can be known.
+
+use belfort_model::{
+    Catalogue, Observation, PhenomenonTime, PropertyDefinition, Qualifier, QuarantinedRecord,
+    SourceId,
+};
+use belfort_vocab::belfort;
+use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
+use serde_json::Value;
+
+use crate::{FeedSpec, HarvestError, MappedPayload};
+
+const FORMAT: &str = "Telraam reports/traffic JSON";
+
+/// Source field → catalogue property key.
+const FIELDS: &[(&str, &str)] = &[
+    ("car", "traffic-count-car"),
+    ("bike", "traffic-count-bicycle"),
+    ("pedestrian", "traffic-count-pedestrian"),
+    ("heavy", "traffic-count-heavy"),
+    ("v85", "traffic-speed-v85-car"),
+];
+
+pub(crate) fn map_reports(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    file: &str,
+    payload: &[u8],
+) -> Result<MappedPayload, HarvestError> {
+    let format_error = |message: String| HarvestError::Format {
+        feed: feed.id.to_string(),
+        file: file.to_owned(),
+        format: FORMAT,
+        message,
+    };
+    let document: Value = serde_json::from_slice(payload)
+        .map_err(|e| format_error(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let Value::Object(root) = &document else {
+        return Err(format_error("the document is not a JSON object".to_owned()));
+    };
+    if let Some(status) = root
+        .get("status_code")
+        .and_then(Value::as_i64)
+        .filter(|s| *s > 299)
+    {
+        let message = root
+            .get("message")
+            .or_else(|| root.get("msg"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        return Err(HarvestError::SourceError {
+            feed: feed.id.to_string(),
+            file: file.to_owned(),
+            status,
+            message: message.to_owned(),
+        });
+    }
+    let Some(Value::Array(reports)) = root.get("report") else {
+        return Err(format_error("no \"report\" array at /report".to_owned()));
+    };
+    let mut properties = Vec::with_capacity(FIELDS.len());
+    for (field, key) in FIELDS {
+        // The catalogue is compiled in; a missing key is a build defect caught by the tests.
+        if let Some(property) = catalogue.property_by_key(key) {
+            properties.push((*field, property));
+        }
+    }
+    let mut mapped = MappedPayload::default();
+    for (index, report) in reports.iter().enumerate() {
+        mapped.records += 1;
+        let mut context = RecordContext {
+            feed,
+            mapped: &mut mapped,
+            location: format!("/report/{index}"),
+            report,
+        };
+        context.map(&properties);
+    }
+    Ok(mapped)
+}
+
+struct RecordContext<'a> {
+    feed: &'a FeedSpec,
+    mapped: &'a mut MappedPayload,
+    location: String,
+    report: &'a Value,
+}
+
+impl RecordContext<'_> {
+    fn quarantine(&mut self, field: Option<&str>, reason: String) {
+        self.mapped.quarantined.push(QuarantinedRecord {
+            feed: self.feed.id.clone(),
+            location: self.location.clone(),
+            field: field.map(str::to_owned),
+            reason,
+            raw: self.report.to_string(),
+        });
+    }
+
+    fn map(&mut self, properties: &[(&str, &PropertyDefinition)]) {
+        let Value::Object(fields) = self.report else {
+            return self.quarantine(None, "the report is not a JSON object".to_owned());
+        };
+        let segment = match fields.get("segment_id") {
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
+            Some(other) => {
+                return self.quarantine(
+                    Some("segment_id"),
+                    format!("segment_id {other} is not an integer"),
+                );
+            }
+            None => return self.quarantine(Some("segment_id"), "no segment_id".to_owned()),
+        };
+        let start = match fields.get("date") {
+            Some(Value::String(date)) => match parse_report_date(date, fields.get("timezone")) {
+                Ok(start) => start,
+                Err(reason) => return self.quarantine(Some("date"), reason),
+            },
+            Some(other) => {
+                return self.quarantine(Some("date"), format!("date {other} is not a string"));
+            }
+            None => return self.quarantine(Some("date"), "no date".to_owned()),
+        };
+        let length = match fields.get("interval").and_then(Value::as_str) {
+            Some("hourly") => Duration::hours(1),
+            Some("daily") => Duration::days(1),
+            other => {
+                return self.quarantine(
+                    Some("interval"),
+                    format!("interval {other:?} is neither \"hourly\" nor \"daily\""),
+                );
+            }
+        };
+        let uptime = match fields.get("uptime") {
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(u) if (0.0..=1.0).contains(&u) => u,
+                _ => return self.quarantine(Some("uptime"), format!("uptime {n} is outside 0..1")),
+            },
+            other => {
+                return self.quarantine(
+                    Some("uptime"),
+                    format!("uptime {} is not a number", describe(other)),
+                );
+            }
+        };
+        let end = start + length;
+        let Ok(phenomenon_time) = PhenomenonTime::interval(start, end) else {
+            return self.quarantine(Some("interval"), "empty interval".to_owned());
+        };
+        let sensor = SourceId::new(self.feed.sensor_namespace.clone(), segment);
+        for (field, property) in properties {
+            let value = match fields.get(*field) {
+                // Absent or null: the source did not report it; nothing to publish or flag.
+                None | Some(Value::Null) => continue,
+                Some(Value::Number(n)) => match n.as_f64() {
+                    Some(v) if v.is_finite() => v,
+                    _ => {
+                        self.quarantine(Some(field), format!("{field} {n} is not a finite number"));
+                        continue;
+                    }
+                },
+                Some(other) => {
+                    self.quarantine(
+                        Some(field),
+                        format!("{field} is {other} instead of a number"),
+                    );
+                    continue;
+                }
+            };
+            if uptime == 0.0 {
+                if value == 0.0 || *field == "v85" {
+                    // The camera did not count: "not measured", never "zero traffic".
+                    self.mapped.not_measured += 1;
+                } else {
+                    self.quarantine(
+                        Some(field),
+                        format!(
+                            "{field} is {value} but uptime is 0: nothing can have been counted"
+                        ),
+                    );
+                }
+                continue;
+            }
+            self.mapped.observations.push(Observation {
+                feed: self.feed.id.clone(),
+                sensor: sensor.clone(),
+                feature: sensor.clone(),
+                property: property.iri.clone(),
+                value,
+                unit: property.canonical_unit.clone(),
+                integer_valued: property.integer_valued,
+                phenomenon_time,
+                result_time: end,
+                location: None,
+                qualifiers: vec![Qualifier {
+                    predicate: belfort::UPTIME.into_owned(),
+                    value: uptime,
+                }],
+            });
+        }
+    }
+}
+
+fn describe(value: Option<&Value>) -> String {
+    value.map_or_else(|| "missing".to_owned(), Value::to_string)
+}
+
+/// Telraam dates are RFC 3339 UTC (`2023-10-24T05:00:00.000Z`). A date without an offset is
+/// local wall time of the report's `timezone`: accepted when unambiguous, never guessed when it
+/// falls in the repeated hour at the end of summer time.
+fn parse_report_date(date: &str, timezone: Option<&Value>) -> Result<DateTime<Utc>, String> {
+    if let Ok(with_offset) = DateTime::parse_from_rfc3339(date) {
+        return Ok(with_offset.with_timezone(&Utc));
+    }
+    let naive = NaiveDateTime::parse_from_str(date, "%Y-%m-%d %H:%M:%S")
+        .or_else(|_| NaiveDateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S%.f"))
+        .map_err(|_| format!("date {date:?} is not an ISO 8601 date-time"))?;
+    let zone_name = timezone
+        .and_then(Value::as_str)
+        .unwrap_or("Europe/Brussels");
+    let zone: chrono_tz::Tz = zone_name.parse().map_err(|_| {
+        format!("date {date:?} has no offset and timezone {zone_name:?} is unknown")
+    })?;
+    match zone.from_local_datetime(&naive) {
+        LocalResult::Single(local) => Ok(local.with_timezone(&Utc)),
+        LocalResult::Ambiguous(first, second) => Err(format!(
+            "date {date:?} has no offset and is ambiguous in {zone_name}: it is both {} and {}",
+            first.with_timezone(&Utc).to_rfc3339(),
+            second.with_timezone(&Utc).to_rfc3339()
+        )),
+        LocalResult::None => Err(format!(
+            "date {date:?} does not exist in {zone_name} (skipped by a DST change)"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn utc_dates_parse() {
+        let t = parse_report_date("2023-10-24T05:00:00.000Z", None).unwrap();
+        assert_eq!(t.to_rfc3339(), "2023-10-24T05:00:00+00:00");
+    }
+
+    #[test]
+    fn naive_date_in_repeated_dst_hour_is_never_guessed() {
+        let zone = Value::String("Europe/Brussels".to_owned());
+        let error = parse_report_date("2023-10-29 02:00:00", Some(&zone)).unwrap_err();
+        assert!(error.contains("ambiguous"), "{error}");
+    }
+
+    #[test]
+    fn naive_unambiguous_local_date_is_converted() {
+        let zone = Value::String("Europe/Brussels".to_owned());
+        let t = parse_report_date("2023-10-24 07:00:00", Some(&zone)).unwrap();
+        assert_eq!(t.to_rfc3339(), "2023-10-24T05:00:00+00:00");
+    }
+}

@@ -1,0 +1,190 @@
+//! The Telraam adapter on the real fixture formats, and hostile input.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+
+use belfort_harvest::{FeedSpec, HarvestError, MappedPayload, SourceKind, fetch, map_payload};
+use belfort_model::{Catalogue, FeedId};
+use proptest::prelude::*;
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
+}
+
+fn telraam() -> FeedSpec {
+    FeedSpec::new(
+        FeedId::parse("gent/telraam").unwrap(),
+        SourceKind::TelraamTraffic,
+    )
+}
+
+fn map(bytes: &[u8]) -> Result<MappedPayload, HarvestError> {
+    map_payload(
+        &telraam(),
+        &Catalogue::bundled().unwrap(),
+        "payload.json",
+        bytes,
+    )
+}
+
+#[test]
+fn telraam_clean_fixture_maps_every_record() {
+    let location = fixture("telraam/reports_traffic_clean.json")
+        .display()
+        .to_string();
+    let mapped = map(&fetch(&telraam(), &location).unwrap()).unwrap();
+    assert_eq!(mapped.records, 26);
+    assert_eq!(
+        mapped.observations.len(),
+        26 * 5,
+        "car, bike, pedestrian, heavy and V85 per report"
+    );
+    assert!(mapped.quarantined.is_empty(), "{:#?}", mapped.quarantined);
+    let first = &mapped.observations[0];
+    assert_eq!(
+        first.phenomenon_time.start().to_rfc3339(),
+        "2023-10-24T05:00:00+00:00"
+    );
+    assert_eq!(first.phenomenon_time.duration(), chrono::Duration::hours(1));
+    assert_eq!(first.result_time.to_rfc3339(), "2023-10-24T06:00:00+00:00");
+    assert_eq!(
+        first.qualifiers.len(),
+        1,
+        "uptime is kept on the observation"
+    );
+}
+
+#[test]
+fn telraam_dirty_fixture_stores_or_quarantines_every_record() {
+    let location = fixture("telraam/reports_traffic_dirty.json")
+        .display()
+        .to_string();
+    let mapped = map(&fetch(&telraam(), &location).unwrap()).unwrap();
+    assert_eq!(mapped.records, 34);
+    for record in &mapped.quarantined {
+        assert!(record.location.starts_with("/report/"), "{record}");
+        assert!(record.field.is_some(), "{record}");
+        assert!(record.to_string().contains("gent/telraam"), "{record}");
+    }
+    let quarantined_at = |location: &str, field: &str| {
+        mapped
+            .quarantined
+            .iter()
+            .any(|r| r.location == location && r.field.as_deref() == Some(field))
+    };
+    assert!(
+        quarantined_at("/report/13", "car"),
+        "counts at zero uptime (T1)"
+    );
+    assert!(
+        quarantined_at("/report/19", "date"),
+        "ambiguous local time (T7)"
+    );
+    assert!(quarantined_at("/report/21", "v85"), "empty-string V85 (T9)");
+    // Night reports at uptime 0 with zero counts are "not measured", never "zero traffic".
+    assert!(mapped.not_measured > 0);
+    assert!(
+        mapped
+            .observations
+            .iter()
+            .all(|o| o.qualifiers[0].value > 0.0)
+    );
+}
+
+#[test]
+fn telraam_error_documents_are_source_errors() {
+    let error = map(br#"{"status_code": 403, "message": "Forbidden"}"#).unwrap_err();
+    assert!(
+        matches!(error, HarvestError::SourceError { status: 403, .. }),
+        "{error}"
+    );
+}
+
+#[test]
+fn a_payload_in_another_format_names_feed_file_and_position() {
+    let error = map(b"{\"report\": [1, 2,").unwrap_err().to_string();
+    assert!(
+        error.contains("gent/telraam")
+            && error.contains("payload.json")
+            && error.contains("line 1"),
+        "{error}"
+    );
+    let error = map(b"{\"results\": []}").unwrap_err().to_string();
+    assert!(error.contains("/report"), "{error}");
+}
+
+#[test]
+fn records_with_bad_fields_are_quarantined_with_the_field() {
+    let mapped = map(br#"{"report":[
+        {"segment_id":"x","date":"2023-10-24T05:00:00Z","interval":"hourly","uptime":0.5,"car":1},
+        {"segment_id":1,"date":"yesterday","interval":"hourly","uptime":0.5,"car":1},
+        {"segment_id":1,"date":"2023-10-24T05:00:00Z","interval":"weekly","uptime":0.5,"car":1},
+        {"segment_id":1,"date":"2023-10-24T05:00:00Z","interval":"hourly","uptime":1.5,"car":1},
+        {"segment_id":1,"date":"2023-10-24T05:00:00Z","interval":"hourly","uptime":0.5,"car":"many"},
+        7
+    ]}"#)
+    .unwrap();
+    let fields: Vec<_> = mapped
+        .quarantined
+        .iter()
+        .map(|r| r.field.clone().unwrap_or_default())
+        .collect();
+    assert_eq!(
+        fields,
+        ["segment_id", "date", "interval", "uptime", "car", ""]
+    );
+    assert_eq!(mapped.records, 6);
+}
+
+#[test]
+fn oversized_payloads_are_refused() {
+    let mut feed = telraam();
+    feed.max_payload_bytes = 100;
+    let location = fixture("telraam/reports_traffic_clean.json")
+        .display()
+        .to_string();
+    assert!(matches!(
+        fetch(&feed, &location),
+        Err(HarvestError::TooLarge { limit: 100, .. })
+    ));
+}
+
+#[test]
+fn remote_locations_are_refused_clearly_for_now() {
+    let error = fetch(&telraam(), "https://telraam-api.net/v1/reports/traffic").unwrap_err();
+    assert!(
+        matches!(error, HarvestError::UnsupportedLocation { .. }),
+        "{error}"
+    );
+    let location = format!(
+        "file://{}",
+        fixture("telraam/reports_traffic_clean.json").display()
+    );
+    assert!(fetch(&telraam(), &location).is_ok());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
+        let _ = map(&bytes);
+    }
+
+    #[test]
+    fn truncated_payloads_never_panic(cut in 0usize..4000) {
+        let bytes = std::fs::read(fixture("telraam/reports_traffic_dirty.json")).unwrap();
+        let _ = map(&bytes[..cut.min(bytes.len())]);
+    }
+
+    #[test]
+    fn arbitrary_report_values_never_panic(
+        segment in any::<i64>(), uptime in any::<f64>(), car in any::<f64>(), date in ".{0,30}"
+    ) {
+        let report = serde_json::json!({"report": [{"segment_id": segment, "date": date,
+            "interval": "hourly", "uptime": uptime, "car": car}]});
+        let _ = map(report.to_string().as_bytes());
+    }
+}

@@ -1,0 +1,293 @@
+//! The embedded store: oxigraph over RocksDB in the data directory.
+
+use std::collections::HashSet;
+use std::io::Write;
+use std::path::Path;
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::thread;
+
+use belfort_vocab::{rdf, sosa};
+use oxigraph::io::{RdfFormat, RdfSerializer};
+use oxigraph::model::{GraphName, GraphNameRef, Quad, QuadRef, Term};
+use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
+use oxigraph::store::Store;
+
+use crate::{
+    DumpFormat, IngestBatch, IngestOutcome, ObservationStore, QueryAnswer, QueryOptions, StoreError,
+};
+
+/// Batches with more quads than this go through RocksDB's atomic SST ingestion instead of a
+/// write batch: same all-or-nothing guarantee, far less write amplification.
+const BULK_THRESHOLD_QUADS: usize = 200_000;
+
+/// oxigraph with RocksDB, in one directory.
+pub struct EmbeddedStore {
+    store: Store,
+    /// One writer at a time, so that "already known" checks and the write form one step.
+    writer: Mutex<()>,
+}
+
+impl EmbeddedStore {
+    /// Opens (or creates) the store in `dir`.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        let store = Store::open(dir).map_err(|source| StoreError::Open {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+        Ok(Self {
+            store,
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// A store in memory, for tests and one-off validation.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Ok(Self {
+            store: Store::new()?,
+            writer: Mutex::new(()),
+        })
+    }
+
+    /// Loads an RDF dump (N-Triples, N-Quads, TriG, Turtle) with the engine's bulk loader,
+    /// atomically, without Belfort's idempotency bookkeeping: the path of a raw restore.
+    pub fn bulk_load(
+        &self,
+        format: DumpFormat,
+        reader: impl std::io::Read,
+    ) -> Result<(), StoreError> {
+        let format = match format {
+            DumpFormat::NQuads => RdfFormat::NQuads,
+            DumpFormat::TriG => RdfFormat::TriG,
+            DumpFormat::NTriples => RdfFormat::NTriples,
+        };
+        let mut loader = self.store.bulk_loader();
+        loader
+            .load_from_reader(format, reader)
+            .map_err(|e| StoreError::Load(e.to_string()))?;
+        loader.commit()?;
+        Ok(())
+    }
+
+    fn is_known(
+        &self,
+        observation: &oxigraph::model::NamedNode,
+        graph: GraphNameRef<'_>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.store.contains(QuadRef::new(
+            observation,
+            rdf::TYPE,
+            sosa::OBSERVATION,
+            graph,
+        ))?)
+    }
+
+    fn stored_simple_result(
+        &self,
+        observation: &oxigraph::model::NamedNode,
+        graph: GraphNameRef<'_>,
+    ) -> Result<Option<Term>, StoreError> {
+        Ok(self
+            .store
+            .quads_for_pattern(
+                Some(observation.into()),
+                Some(sosa::HAS_SIMPLE_RESULT),
+                None,
+                Some(graph),
+            )
+            .next()
+            .transpose()?
+            .map(|q| q.object))
+    }
+
+    fn write(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
+        if quads.len() > BULK_THRESHOLD_QUADS {
+            let mut loader = self.store.bulk_loader();
+            loader.load_quads(quads)?;
+            loader.commit()?;
+        } else {
+            let mut transaction = self.store.start_transaction()?;
+            transaction.extend(quads.iter());
+            transaction.commit()?;
+        }
+        Ok(())
+    }
+}
+
+impl ObservationStore for EmbeddedStore {
+    fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+        // A poisoned lock only means another ingest panicked; the store itself is consistent.
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let graph = batch
+            .feed_graph
+            .map_or(GraphName::DefaultGraph, GraphName::NamedNode);
+        let mut outcome = IngestOutcome::default();
+        let mut seen = HashSet::new();
+        let mut context = HashSet::new();
+        let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
+        for observation in batch.observations {
+            if !seen.insert(observation.iri.clone()) {
+                outcome.known_observations += 1;
+                continue;
+            }
+            if self.is_known(&observation.iri, graph.as_ref())? {
+                outcome.known_observations += 1;
+                let incoming = observation
+                    .triples
+                    .iter()
+                    .find(|t| t.predicate == sosa::HAS_SIMPLE_RESULT)
+                    .map(|t| t.object.clone());
+                if let Some(incoming) = incoming {
+                    let stored = self.stored_simple_result(&observation.iri, graph.as_ref())?;
+                    if !stored.is_some_and(|stored| same_value(&stored, &incoming)) {
+                        outcome.conflicting.push(observation.iri);
+                    }
+                }
+                continue;
+            }
+            outcome.new_observations += 1;
+            quads.extend(
+                observation
+                    .triples
+                    .into_iter()
+                    .map(|t| t.in_graph(graph.clone())),
+            );
+            for triple in observation.context {
+                if context.insert(triple.clone()) {
+                    quads.push(triple.in_graph(graph.clone()));
+                }
+            }
+        }
+        quads.extend(batch.other_quads);
+        if outcome.new_observations > 0 {
+            quads.extend(batch.run_quads);
+        }
+        outcome.quads_written = quads.len() as u64;
+        self.write(quads)?;
+        Ok(outcome)
+    }
+
+    fn query(&self, query: &str, options: &QueryOptions) -> Result<QueryAnswer, StoreError> {
+        let token = CancellationToken::new();
+        let mut prepared = SparqlEvaluator::new()
+            .with_cancellation_token(token.clone())
+            .parse_query(query)
+            .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
+        // Without FROM, the default graph is the union of every graph: observations live in
+        // one named graph per feed, and a plain `?o a sosa:Observation` must find them all.
+        if prepared.dataset().is_default_dataset() {
+            prepared.dataset_mut().set_default_graph_as_union();
+        }
+        // A watchdog cancels the evaluation when the time limit passes; dropping `done` stops it.
+        let (done, finished) = mpsc::channel::<()>();
+        if let Some(timeout) = options.timeout {
+            let token = token.clone();
+            thread::spawn(move || {
+                if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
+                    token.cancel();
+                }
+            });
+        }
+        let timeout_error = |e: QueryEvaluationError| match e {
+            QueryEvaluationError::Cancelled => StoreError::QueryTimeout {
+                seconds: options.timeout.map_or(0.0, |t| t.as_secs_f64()),
+            },
+            other => StoreError::QueryEvaluation(other.to_string()),
+        };
+        let answer = match prepared
+            .on_store(&self.store)
+            .execute()
+            .map_err(timeout_error)?
+        {
+            QueryResults::Boolean(value) => QueryAnswer::Boolean(value),
+            QueryResults::Solutions(solutions) => {
+                let variables = solutions.variables().to_vec();
+                let mut rows = Vec::new();
+                let mut truncated = false;
+                for solution in solutions {
+                    if rows.len() == options.max_results {
+                        truncated = true;
+                        break;
+                    }
+                    let solution = solution.map_err(timeout_error)?;
+                    rows.push(variables.iter().map(|v| solution.get(v).cloned()).collect());
+                }
+                QueryAnswer::Solutions {
+                    variables,
+                    rows,
+                    truncated,
+                }
+            }
+            QueryResults::Graph(triples) => {
+                let mut collected = Vec::new();
+                let mut truncated = false;
+                for triple in triples {
+                    if collected.len() == options.max_results {
+                        truncated = true;
+                        break;
+                    }
+                    collected.push(triple.map_err(timeout_error)?);
+                }
+                QueryAnswer::Graph {
+                    triples: collected,
+                    truncated,
+                }
+            }
+        };
+        drop(done);
+        Ok(answer)
+    }
+
+    fn dump(&self, format: DumpFormat, out: &mut dyn Write) -> Result<u64, StoreError> {
+        let format = match format {
+            DumpFormat::NQuads => RdfFormat::NQuads,
+            DumpFormat::TriG => RdfFormat::TriG,
+            DumpFormat::NTriples => RdfFormat::NTriples,
+        };
+        let mut serializer = RdfSerializer::from_format(format).for_writer(out);
+        let mut count = 0;
+        for quad in self.store.iter() {
+            serializer
+                .serialize_quad(&quad?)
+                .map_err(StoreError::Dump)?;
+            count += 1;
+        }
+        serializer.finish().map_err(StoreError::Dump)?;
+        Ok(count)
+    }
+
+    fn count_observations(&self) -> Result<u64, StoreError> {
+        let mut count = 0;
+        for quad in self.store.quads_for_pattern(
+            None,
+            Some(rdf::TYPE),
+            Some(sosa::OBSERVATION.into()),
+            None,
+        ) {
+            quad?;
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    fn count_quads(&self) -> Result<u64, StoreError> {
+        Ok(self.store.len()? as u64)
+    }
+}
+
+/// Two results are the same value when equal as terms, or as numbers of the same datatype (the
+/// engine stores `"10.0"^^xsd:decimal` in canonical form, `"10"`).
+fn same_value(stored: &Term, incoming: &Term) -> bool {
+    match (stored, incoming) {
+        (Term::Literal(a), Term::Literal(b)) if a.datatype() == b.datatype() => {
+            match (a.value().parse::<f64>(), b.value().parse::<f64>()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            }
+        }
+        _ => stored == incoming,
+    }
+}

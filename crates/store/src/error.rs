@@ -1,0 +1,48 @@
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// Infrastructure failures of the store. Bad data never ends up here: it is quarantined.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The storage engine failed.
+    #[error("storage engine error: {0}")]
+    Storage(#[from] oxigraph::store::StorageError),
+    /// The store directory could not be opened.
+    #[error("cannot open the store at {path}: {source}")]
+    Open {
+        /// The data directory.
+        path: PathBuf,
+        /// What the engine said.
+        #[source]
+        source: oxigraph::store::StorageError,
+    },
+    /// A query that does not parse.
+    #[error("invalid SPARQL query: {0}")]
+    QuerySyntax(String),
+    /// A query that failed while running.
+    #[error("query evaluation failed: {0}")]
+    QueryEvaluation(String),
+    /// A query that ran past its time limit and was stopped.
+    #[error("query stopped after its time limit of {seconds} s")]
+    QueryTimeout {
+        /// The limit.
+        seconds: f64,
+    },
+    /// Writing a dump or archive file failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Loading a dump failed.
+    #[error("cannot load the dump: {0}")]
+    Load(String),
+    /// Serialising a dump failed.
+    #[error("cannot write the dump: {0}")]
+    Dump(#[source] std::io::Error),
+}

@@ -1,0 +1,239 @@
+//! Atomic, idempotent ingest, union-default-graph queries, dumps and the payload archive,
+//! against the real embedded store.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use belfort_model::{
+    Catalogue, FeedId, IriMinter, Observation, ObservationRdf, PhenomenonTime, SourceId,
+};
+use belfort_store::{
+    DumpFormat, EmbeddedStore, IngestBatch, ObservationStore, PayloadArchive, QueryAnswer,
+    QueryOptions, StoreError,
+};
+use chrono::{Duration, TimeZone, Utc};
+
+fn observations(count: i64, value: f64) -> Vec<ObservationRdf> {
+    let catalogue = Catalogue::bundled().unwrap();
+    let minter = IriMinter::new("https://data.example.org/id/").unwrap();
+    let car = catalogue.property_by_key("traffic-count-car").unwrap();
+    let start = Utc.with_ymd_and_hms(2024, 3, 1, 0, 0, 0).unwrap();
+    (0..count)
+        .map(|h| {
+            let begin = start + Duration::hours(h);
+            Observation {
+                feed: FeedId::parse("gent/telraam").unwrap(),
+                sensor: SourceId::new("telraam", "1"),
+                feature: SourceId::new("telraam", "1"),
+                property: car.iri.clone(),
+                value,
+                unit: car.canonical_unit.clone(),
+                integer_valued: false,
+                phenomenon_time: PhenomenonTime::interval(begin, begin + Duration::hours(1))
+                    .unwrap(),
+                result_time: begin + Duration::hours(1),
+                location: None,
+                qualifiers: Vec::new(),
+            }
+            .to_rdf(&minter, &catalogue)
+        })
+        .collect()
+}
+
+fn batch(observations: Vec<ObservationRdf>) -> IngestBatch {
+    IngestBatch {
+        feed_graph: Some(
+            oxrdf::NamedNode::new("https://data.example.org/id/graph/gent/telraam").unwrap(),
+        ),
+        observations,
+        ..IngestBatch::default()
+    }
+}
+
+fn count(store: &EmbeddedStore) -> u64 {
+    store.count_observations().unwrap()
+}
+
+fn first_value(answer: QueryAnswer) -> String {
+    let QueryAnswer::Solutions { rows, .. } = answer else {
+        panic!("solutions expected, got {answer:?}")
+    };
+    rows[0][0].as_ref().unwrap().to_string()
+}
+
+#[test]
+fn ingesting_the_same_batch_twice_adds_nothing() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    let first = store.ingest(batch(observations(24, 10.0))).unwrap();
+    assert_eq!((first.new_observations, first.known_observations), (24, 0));
+    let quads = store.count_quads().unwrap();
+    let second = store.ingest(batch(observations(24, 10.0))).unwrap();
+    assert_eq!(
+        (second.new_observations, second.known_observations),
+        (0, 24)
+    );
+    assert!(second.conflicting.is_empty());
+    assert_eq!(store.count_quads().unwrap(), quads);
+    assert_eq!(count(&store), 24);
+}
+
+#[test]
+fn a_known_observation_with_another_value_is_reported_and_the_stored_one_kept() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(3, 10.0))).unwrap();
+    let outcome = store.ingest(batch(observations(3, 11.0))).unwrap();
+    assert_eq!(outcome.conflicting.len(), 3);
+    let answer = store
+        .query(
+            "SELECT ?v WHERE { ?o <http://www.w3.org/ns/sosa/hasSimpleResult> ?v }",
+            &QueryOptions::default(),
+        )
+        .unwrap();
+    let QueryAnswer::Solutions { rows, .. } = answer else {
+        panic!("solutions expected")
+    };
+    assert_eq!(rows.len(), 3);
+    let stored_ten =
+        |r: &Vec<Option<oxrdf::Term>>| r[0].as_ref().unwrap().to_string().starts_with("\"10");
+    assert!(rows.iter().all(stored_ten), "{rows:?}");
+}
+
+#[test]
+fn duplicates_inside_one_batch_count_once() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    let mut twice = observations(5, 1.0);
+    twice.extend(observations(5, 1.0));
+    let outcome = store.ingest(batch(twice)).unwrap();
+    assert_eq!(
+        (outcome.new_observations, outcome.known_observations),
+        (5, 5)
+    );
+}
+
+#[test]
+fn large_batches_take_the_bulk_path_and_stay_idempotent() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path()).unwrap();
+    // 20 000 observations of about 12 quads each: above the bulk threshold.
+    let outcome = store.ingest(batch(observations(20_000, 2.0))).unwrap();
+    assert!(outcome.quads_written > 200_000, "{}", outcome.quads_written);
+    assert_eq!(count(&store), 20_000);
+    let quads = store.count_quads().unwrap();
+    let again = store.ingest(batch(observations(20_000, 2.0))).unwrap();
+    assert_eq!(again.new_observations, 0);
+    assert_eq!(store.count_quads().unwrap(), quads);
+}
+
+#[test]
+fn data_survives_reopening_the_store() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = EmbeddedStore::open(dir.path()).unwrap();
+        store.ingest(batch(observations(7, 1.0))).unwrap();
+    }
+    let store = EmbeddedStore::open(dir.path()).unwrap();
+    assert_eq!(count(&store), 7);
+}
+
+#[test]
+fn queries_see_every_named_graph_by_default_and_respect_from() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(4, 1.0))).unwrap();
+    let options = QueryOptions::default();
+    let q = "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }";
+    assert_eq!(
+        first_value(store.query(q, &options).unwrap()),
+        "\"4\"^^<http://www.w3.org/2001/XMLSchema#integer>"
+    );
+    let q = "SELECT (COUNT(*) AS ?n) FROM <https://data.example.org/id/graph/other> \
+             WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }";
+    assert_eq!(
+        first_value(store.query(q, &options).unwrap()),
+        "\"0\"^^<http://www.w3.org/2001/XMLSchema#integer>"
+    );
+}
+
+#[test]
+fn results_beyond_the_limit_are_marked_truncated() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(10, 1.0))).unwrap();
+    let options = QueryOptions {
+        max_results: 3,
+        ..QueryOptions::default()
+    };
+    let answer = store
+        .query(
+            "SELECT ?o WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }",
+            &options,
+        )
+        .unwrap();
+    let QueryAnswer::Solutions {
+        rows, truncated, ..
+    } = answer
+    else {
+        panic!()
+    };
+    assert_eq!(rows.len(), 3);
+    assert!(truncated);
+}
+
+#[test]
+fn a_cross_product_query_is_stopped_by_its_timeout() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(300, 1.0))).unwrap();
+    let options = QueryOptions {
+        max_results: 10,
+        timeout: Some(std::time::Duration::from_millis(300)),
+    };
+    let started = std::time::Instant::now();
+    let result = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+        &options,
+    );
+    assert!(
+        matches!(result, Err(StoreError::QueryTimeout { .. })),
+        "{result:?}"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn bad_queries_are_syntax_errors() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    assert!(matches!(
+        store.query("SELECT WHERE {", &QueryOptions::default()),
+        Err(StoreError::QuerySyntax(_))
+    ));
+}
+
+#[test]
+fn dump_writes_every_quad() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(2, 1.0))).unwrap();
+    let mut out = Vec::new();
+    let written = store.dump(DumpFormat::NQuads, &mut out).unwrap();
+    assert_eq!(written, store.count_quads().unwrap());
+    assert_eq!(
+        String::from_utf8(out).unwrap().lines().count() as u64,
+        written
+    );
+}
+
+#[test]
+fn payloads_are_archived_by_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let archive = PayloadArchive::new(dir.path());
+    let first = archive.archive(b"{\"report\":[]}").unwrap();
+    assert!(!first.already_present);
+    let second = archive.archive(b"{\"report\":[]}").unwrap();
+    assert!(second.already_present);
+    assert_eq!(first.sha256, second.sha256);
+    assert_eq!(archive.read(&first.sha256).unwrap(), b"{\"report\":[]}");
+    assert!(
+        first
+            .path
+            .ends_with(format!("sha256/{}/{}", &first.sha256[..2], first.sha256))
+    );
+}
