@@ -156,8 +156,10 @@ impl ObservationStore for EmbeddedStore {
                     .map(|t| t.in_graph(graph.clone())),
             );
             for triple in observation.context {
-                if context.insert(triple.clone()) {
-                    quads.push(triple.in_graph(graph.clone()));
+                // Most context triples repeat (same sensor, same hour): clone only new ones.
+                if !context.contains(&triple) {
+                    quads.push(triple.clone().in_graph(graph.clone()));
+                    context.insert(triple);
                 }
             }
         }
