@@ -50,6 +50,12 @@ struct ConfigArgs {
     base_iri: Option<String>,
 }
 
+impl ConfigArgs {
+    fn load(&self, catalogue: &Catalogue) -> anyhow::Result<Config> {
+        config::load(self.config.as_deref(), self.base_iri.as_deref(), catalogue)
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Harvest the bundled fixture feeds of every city into the store and report per feed.
@@ -169,11 +175,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             data,
             cities,
         } => {
-            let config = config::load(
-                config.config.as_deref(),
-                config.base_iri.as_deref(),
-                &catalogue,
-            )?;
+            let config = config.load(&catalogue)?;
             for city in &cities {
                 if !config.feeds.iter().any(|f| f.id.city() == city) {
                     return Err(anyhow!("no feeds configured for city {city:?}"));
@@ -194,11 +196,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             data,
             files,
         } => {
-            let config = config::load(
-                config.config.as_deref(),
-                config.base_iri.as_deref(),
-                &catalogue,
-            )?;
+            let config = config.load(&catalogue)?;
             let id = FeedId::parse(&feed)?;
             let spec = config.feed(&id).ok_or_else(|| {
                 let known: Vec<String> = config.feeds.iter().map(|f| f.id.to_string()).collect();

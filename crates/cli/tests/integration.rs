@@ -59,12 +59,12 @@ fn ingest_then_query_gives_the_expected_count_twice() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert_eq!(observation_count(data.path()), 130);
+    assert_eq!(observation_count(data.path()), 338);
     let quads = quad_count(data.path());
     let second = ingest(data.path(), &[clean]);
     assert_eq!(second.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&second.stderr).contains("0 new, 130 already known"));
-    assert_eq!(observation_count(data.path()), 130);
+    assert!(String::from_utf8_lossy(&second.stderr).contains("0 new, 338 already known"));
+    assert_eq!(observation_count(data.path()), 338);
     assert_eq!(
         quad_count(data.path()),
         quads,
@@ -95,7 +95,7 @@ fn dirty_payload_quarantines_with_exit_1_and_keeps_the_rest() {
             .nth(1)
             .unwrap()
             .trim(),
-        "6"
+        "14"
     );
 }
 
@@ -151,7 +151,7 @@ fn demo_harvests_every_bundled_feed() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("gent/telraam: 26 records"));
-    assert_eq!(observation_count(data.path()), 130);
+    assert_eq!(observation_count(data.path()), 338);
 }
 
 #[test]

@@ -16,13 +16,23 @@ use crate::{FeedSpec, HarvestError, MappedPayload};
 
 const FORMAT: &str = "Telraam reports/traffic JSON";
 
-/// Source field → catalogue property key.
-const FIELDS: &[(&str, &str)] = &[
-    ("car", "traffic-count-car"),
-    ("bike", "traffic-count-bicycle"),
-    ("pedestrian", "traffic-count-pedestrian"),
-    ("heavy", "traffic-count-heavy"),
-    ("v85", "traffic-speed-v85-car"),
+/// Source field → catalogue property key, and the direction it counts (`None`: both).
+/// Directional counts are observations of the same property on a sample of the segment (one
+/// direction of it), so that they stay comparable with totals elsewhere.
+const FIELDS: &[(&str, &str, Option<&str>)] = &[
+    ("car", "traffic-count-car", None),
+    ("bike", "traffic-count-bicycle", None),
+    ("pedestrian", "traffic-count-pedestrian", None),
+    ("heavy", "traffic-count-heavy", None),
+    ("v85", "traffic-speed-v85-car", None),
+    ("car_lft", "traffic-count-car", Some("lft")),
+    ("car_rgt", "traffic-count-car", Some("rgt")),
+    ("bike_lft", "traffic-count-bicycle", Some("lft")),
+    ("bike_rgt", "traffic-count-bicycle", Some("rgt")),
+    ("pedestrian_lft", "traffic-count-pedestrian", Some("lft")),
+    ("pedestrian_rgt", "traffic-count-pedestrian", Some("rgt")),
+    ("heavy_lft", "traffic-count-heavy", Some("lft")),
+    ("heavy_rgt", "traffic-count-heavy", Some("rgt")),
 ];
 
 pub(crate) fn map_reports(
@@ -63,10 +73,10 @@ pub(crate) fn map_reports(
         return Err(format_error("no \"report\" array at /report".to_owned()));
     };
     let mut properties = Vec::with_capacity(FIELDS.len());
-    for (field, key) in FIELDS {
+    for (field, key, direction) in FIELDS {
         // The catalogue is compiled in; a missing key is a build defect caught by the tests.
         if let Some(property) = catalogue.property_by_key(key) {
-            properties.push((*field, property));
+            properties.push((*field, property, *direction));
         }
     }
     let mut mapped = MappedPayload::default();
@@ -101,7 +111,7 @@ impl RecordContext<'_> {
         });
     }
 
-    fn map(&mut self, properties: &[(&str, &PropertyDefinition)]) {
+    fn map(&mut self, properties: &[(&str, &PropertyDefinition, Option<&str>)]) {
         let Value::Object(fields) = self.report else {
             return self.quarantine(None, "the report is not a JSON object".to_owned());
         };
@@ -152,7 +162,7 @@ impl RecordContext<'_> {
             return self.quarantine(Some("interval"), "empty interval".to_owned());
         };
         let sensor = SourceId::new(self.feed.sensor_namespace.clone(), segment);
-        for (field, property) in properties {
+        for (field, property, direction) in properties {
             let value = match fields.get(*field) {
                 // Absent or null: the source did not report it; nothing to publish or flag.
                 None | Some(Value::Null) => continue,
@@ -172,7 +182,7 @@ impl RecordContext<'_> {
                 }
             };
             if uptime == 0.0 {
-                if value == 0.0 || *field == "v85" {
+                if value == 0.0 || property.key.starts_with("traffic-speed") {
                     // The camera did not count: "not measured", never "zero traffic".
                     self.mapped.not_measured += 1;
                 } else {
@@ -185,10 +195,21 @@ impl RecordContext<'_> {
                 }
                 continue;
             }
+            let (feature, sample_of) = match direction {
+                None => (sensor.clone(), None),
+                Some(direction) => (
+                    SourceId::new(
+                        sensor.namespace.clone(),
+                        format!("{}-{direction}", sensor.id),
+                    ),
+                    Some(sensor.clone()),
+                ),
+            };
             self.mapped.observations.push(Observation {
                 feed: self.feed.id.clone(),
                 sensor: sensor.clone(),
-                feature: sensor.clone(),
+                feature,
+                sample_of,
                 property: property.iri.clone(),
                 value,
                 unit: property.canonical_unit.clone(),

@@ -38,8 +38,21 @@ fn telraam_clean_fixture_maps_every_record() {
     assert_eq!(mapped.records, 26);
     assert_eq!(
         mapped.observations.len(),
-        26 * 5,
-        "car, bike, pedestrian, heavy and V85 per report"
+        26 * 13,
+        "car, bike, pedestrian, heavy in total and per direction, and V85, per report"
+    );
+    let left = mapped
+        .observations
+        .iter()
+        .filter(|o| o.feature.id.ends_with("-lft"))
+        .count();
+    assert_eq!(left, 26 * 4);
+    let directional = mapped.observations.iter().filter(|o| o.sample_of.is_some());
+    assert!(directional.clone().count() == 26 * 8);
+    assert!(
+        directional
+            .into_iter()
+            .all(|o| o.sample_of.as_ref() == Some(&o.sensor))
     );
     assert!(mapped.quarantined.is_empty(), "{:#?}", mapped.quarantined);
     let first = &mapped.observations[0];

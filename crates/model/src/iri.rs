@@ -70,32 +70,28 @@ impl IriMinter {
         Self::with_fragment(&self.feature(feature), "geometry")
     }
 
-    /// An observation: sensor + property + phenomenon start (+ duration for an interval).
+    /// An observation: sensor (+ feature, when the sensor observes several) + property +
+    /// phenomenon start (+ duration for an interval).
     pub fn observation(
         &self,
         sensor: &SourceId,
+        feature: &SourceId,
         property_key: &str,
         start: DateTime<Utc>,
         duration: Option<&str>,
     ) -> NamedNode {
         let start = compact_timestamp(start);
-        match duration {
-            Some(duration) => self.mint(&[
-                "observation",
-                &sensor.namespace,
-                &sensor.id,
-                property_key,
-                &start,
-                duration,
-            ]),
-            None => self.mint(&[
-                "observation",
-                &sensor.namespace,
-                &sensor.id,
-                property_key,
-                &start,
-            ]),
+        let mut segments = vec!["observation", &sensor.namespace, &sensor.id];
+        if feature != sensor {
+            if feature.namespace != sensor.namespace {
+                segments.push(&feature.namespace);
+            }
+            segments.push(&feature.id);
         }
+        segments.push(property_key);
+        segments.push(&start);
+        segments.extend(duration);
+        self.mint(&segments)
     }
 
     /// The structured result (`qudt:QuantityValue`) of an observation.
@@ -199,8 +195,8 @@ mod tests {
         let minter = IriMinter::new("https://data.example.org/id/").unwrap();
         let sensor = SourceId::new("telraam", "348917");
         let t = Utc.with_ymd_and_hms(2023, 10, 24, 5, 0, 0).unwrap();
-        let a = minter.observation(&sensor, "traffic-count-car", t, Some("PT1H"));
-        let b = minter.observation(&sensor, "traffic-count-car", t, Some("PT1H"));
+        let a = minter.observation(&sensor, &sensor, "traffic-count-car", t, Some("PT1H"));
+        let b = minter.observation(&sensor, &sensor, "traffic-count-car", t, Some("PT1H"));
         assert_eq!(a, b);
         assert_eq!(
             a.as_str(),
@@ -208,7 +204,7 @@ mod tests {
         );
         assert_ne!(
             a,
-            minter.observation(&sensor, "traffic-count-car", t, Some("P1D"))
+            minter.observation(&sensor, &sensor, "traffic-count-car", t, Some("P1D"))
         );
     }
 }

@@ -162,6 +162,8 @@ pub struct Observation {
     pub sensor: SourceId,
     /// What was observed (a measurement point, a sample of the air).
     pub feature: SourceId,
+    /// The larger feature `feature` is a sample of (a road segment for one of its directions).
+    pub sample_of: Option<SourceId>,
     /// The catalogued property IRI.
     pub property: NamedNode,
     /// The value in the property's canonical unit.
@@ -204,6 +206,7 @@ impl Observation {
         };
         minter.observation(
             &self.sensor,
+            &self.feature,
             &key,
             self.phenomenon_time.start(),
             duration.as_deref(),
@@ -296,6 +299,16 @@ impl Observation {
             rdf::TYPE,
             sosa::FEATURE_OF_INTEREST,
         ));
+        if let Some(sampled) = &self.sample_of {
+            let sampled = minter.feature(sampled);
+            context.push(Triple::new(feature.clone(), rdf::TYPE, sosa::SAMPLE));
+            context.push(Triple::new(
+                feature.clone(),
+                sosa::IS_SAMPLE_OF,
+                sampled.clone(),
+            ));
+            context.push(Triple::new(sampled, rdf::TYPE, sosa::FEATURE_OF_INTEREST));
+        }
         if let Some(point) = self.location {
             let geometry = minter.feature_geometry(&self.feature);
             context.push(Triple::new(

@@ -28,6 +28,7 @@ fn telraam_car_count() -> Observation {
         feed: FeedId::parse("gent/telraam").unwrap(),
         sensor: SourceId::new("telraam", "348917"),
         feature: SourceId::new("telraam", "348917"),
+        sample_of: None,
         property: car.iri.clone(),
         value: 227.2866750546,
         unit: car.canonical_unit.clone(),
@@ -279,6 +280,7 @@ fn no2_instant_rdf_matches_golden() {
         feed: FeedId::parse("antwerpen/air").unwrap(),
         sensor: SourceId::new("aq", "42"),
         feature: SourceId::new("aq", "sample-point-42"),
+        sample_of: None,
         property: no2.iri.clone(),
         value: catalogue.to_canonical(no2, 12.0, "ppb", None).unwrap(),
         unit: no2.canonical_unit.clone(),
@@ -318,7 +320,7 @@ proptest! {
         let minter = minter();
         let sensor = SourceId::new(namespace, id);
         let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
-        for iri in [minter.sensor(&sensor), minter.feature(&sensor), minter.observation(&sensor, &key, t, Some("PT1H"))] {
+        for iri in [minter.sensor(&sensor), minter.feature(&sensor), minter.observation(&sensor, &sensor, &key, t, Some("PT1H"))] {
             prop_assert!(NamedNode::new(iri.as_str()).is_ok(), "{}", iri);
         }
     }

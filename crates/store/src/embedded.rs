@@ -207,16 +207,10 @@ impl ObservationStore for EmbeddedStore {
             QueryResults::Boolean(value) => QueryAnswer::Boolean(value),
             QueryResults::Solutions(solutions) => {
                 let variables = solutions.variables().to_vec();
-                let mut rows = Vec::new();
-                let mut truncated = false;
-                for solution in solutions {
-                    if rows.len() == options.max_results {
-                        truncated = true;
-                        break;
-                    }
+                let (rows, truncated) = take_bounded(solutions, options.max_results, |solution| {
                     let solution = solution.map_err(timeout_error)?;
-                    rows.push(variables.iter().map(|v| solution.get(v).cloned()).collect());
-                }
+                    Ok(variables.iter().map(|v| solution.get(v).cloned()).collect())
+                })?;
                 QueryAnswer::Solutions {
                     variables,
                     rows,
@@ -224,19 +218,9 @@ impl ObservationStore for EmbeddedStore {
                 }
             }
             QueryResults::Graph(triples) => {
-                let mut collected = Vec::new();
-                let mut truncated = false;
-                for triple in triples {
-                    if collected.len() == options.max_results {
-                        truncated = true;
-                        break;
-                    }
-                    collected.push(triple.map_err(timeout_error)?);
-                }
-                QueryAnswer::Graph {
-                    triples: collected,
-                    truncated,
-                }
+                let (triples, truncated) =
+                    take_bounded(triples, options.max_results, |t| t.map_err(timeout_error))?;
+                QueryAnswer::Graph { triples, truncated }
             }
         };
         drop(done);
@@ -292,4 +276,20 @@ fn same_value(stored: &Term, incoming: &Term) -> bool {
         }
         _ => stored == incoming,
     }
+}
+
+/// Collects at most `max` items; the flag says whether more were left.
+fn take_bounded<I: Iterator, T>(
+    items: I,
+    max: usize,
+    mut convert: impl FnMut(I::Item) -> Result<T, StoreError>,
+) -> Result<(Vec<T>, bool), StoreError> {
+    let mut collected = Vec::new();
+    for item in items {
+        if collected.len() == max {
+            return Ok((collected, true));
+        }
+        collected.push(convert(item)?);
+    }
+    Ok((collected, false))
 }

@@ -23,6 +23,7 @@ fn observations(count: i64, value: f64) -> Vec<ObservationRdf> {
                 feed: FeedId::parse("gent/telraam").unwrap(),
                 sensor: SourceId::new("telraam", "1"),
                 feature: SourceId::new("telraam", "1"),
+                sample_of: None,
                 property: car.iri.clone(),
                 value,
                 unit: car.canonical_unit.clone(),
