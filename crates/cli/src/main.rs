@@ -340,11 +340,18 @@ fn harvest(
         }
         match result {
             Ok(report) => {
-                print_report(&feed.id, &report);
+                match &progress {
+                    Some(bar) => bar.suspend(|| print_report(&feed.id, &report)),
+                    None => print_report(&feed.id, &report),
+                }
                 reports.push((feed.id.clone(), report));
             }
             Err(error) => {
-                eprintln!("error: {error:#}");
+                let report_error = || eprintln!("error: {error:#}");
+                match &progress {
+                    Some(bar) => bar.suspend(report_error),
+                    None => report_error(),
+                }
                 failures.push(feed.id.to_string());
             }
         }
