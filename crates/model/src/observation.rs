@@ -349,10 +349,12 @@ fn property_key(property: &NamedNode, catalogue: &Catalogue) -> String {
 
 fn push_instant(context: &mut Vec<Triple>, instant: &NamedNode, at: DateTime<Utc>) {
     context.push(Triple::new(instant.clone(), rdf::TYPE, time::INSTANT));
+    // Typed xsd:dateTime, always with `Z` (so also a valid dateTimeStamp lexically): the store
+    // keeps dateTimeStamp values as xsd:dateTime, and we publish exactly what is stored.
     context.push(Triple::new(
         instant.clone(),
         time::IN_XSD_DATE_TIME_STAMP,
-        date_time_literal(at, xsd::DATE_TIME_STAMP),
+        date_time_literal(at, xsd::DATE_TIME),
     ));
 }
 
