@@ -1,6 +1,6 @@
 //! The embedded store: oxigraph over RocksDB in the data directory.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
@@ -9,7 +9,7 @@ use std::thread;
 
 use belfort_vocab::{rdf, sosa};
 use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, GraphNameRef, Quad, QuadRef, Term};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
@@ -125,26 +125,29 @@ impl ObservationStore for EmbeddedStore {
             .feed_graph
             .map_or(GraphName::DefaultGraph, GraphName::NamedNode);
         let mut outcome = IngestOutcome::default();
-        let mut seen = HashSet::new();
+        // The value of every observation seen earlier in this batch, to catch in-batch conflicts.
+        let mut seen: HashMap<NamedNode, Option<Term>> = HashMap::new();
         let mut context = HashSet::new();
         let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
         for observation in batch.observations {
-            if !seen.insert(observation.iri.clone()) {
+            let incoming = observation
+                .triples
+                .iter()
+                .find(|t| t.predicate == sosa::HAS_SIMPLE_RESULT)
+                .map(|t| t.object.clone());
+            if let Some(first) = seen.get(&observation.iri) {
                 outcome.known_observations += 1;
+                if !values_agree(first.as_ref(), incoming.as_ref()) {
+                    outcome.conflicting.push(observation.iri);
+                }
                 continue;
             }
+            seen.insert(observation.iri.clone(), incoming.clone());
             if self.is_known(&observation.iri, graph.as_ref())? {
                 outcome.known_observations += 1;
-                let incoming = observation
-                    .triples
-                    .iter()
-                    .find(|t| t.predicate == sosa::HAS_SIMPLE_RESULT)
-                    .map(|t| t.object.clone());
-                if let Some(incoming) = incoming {
-                    let stored = self.stored_simple_result(&observation.iri, graph.as_ref())?;
-                    if !stored.is_some_and(|stored| same_value(&stored, &incoming)) {
-                        outcome.conflicting.push(observation.iri);
-                    }
+                let stored = self.stored_simple_result(&observation.iri, graph.as_ref())?;
+                if incoming.is_some() && !values_agree(stored.as_ref(), incoming.as_ref()) {
+                    outcome.conflicting.push(observation.iri);
                 }
                 continue;
             }
@@ -261,6 +264,14 @@ impl ObservationStore for EmbeddedStore {
 
     fn count_quads(&self) -> Result<u64, StoreError> {
         Ok(self.store.len()? as u64)
+    }
+}
+
+fn values_agree(first: Option<&Term>, second: Option<&Term>) -> bool {
+    match (first, second) {
+        (Some(a), Some(b)) => same_value(a, b),
+        (None, None) => true,
+        _ => false,
     }
 }
 
