@@ -71,7 +71,7 @@ impl EmbeddedStore {
 
     fn is_known(
         &self,
-        observation: &oxigraph::model::NamedNode,
+        observation: &NamedNode,
         graph: GraphNameRef<'_>,
     ) -> Result<bool, StoreError> {
         Ok(self.store.contains(QuadRef::new(
@@ -84,7 +84,7 @@ impl EmbeddedStore {
 
     fn stored_simple_result(
         &self,
-        observation: &oxigraph::model::NamedNode,
+        observation: &NamedNode,
         graph: GraphNameRef<'_>,
     ) -> Result<Option<Term>, StoreError> {
         Ok(self
