@@ -2,6 +2,7 @@
 
 mod error;
 mod fetch;
+mod sensor_community;
 mod telraam;
 
 use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
@@ -15,6 +16,8 @@ pub use fetch::{DEFAULT_MAX_PAYLOAD_BYTES, fetch};
 pub enum SourceKind {
     /// Telraam `reports/traffic` (hourly or daily counts per segment).
     TelraamTraffic,
+    /// sensor.community `data.json` v2 (5-minute means of PM, temperature, humidity, pressure).
+    SensorCommunityJson,
 }
 
 impl SourceKind {
@@ -22,12 +25,13 @@ impl SourceKind {
     pub fn from_config_name(name: &str) -> Option<Self> {
         match name {
             "telraam-traffic" => Some(Self::TelraamTraffic),
+            "sensor-community-json" => Some(Self::SensorCommunityJson),
             _ => None,
         }
     }
 
     /// Every config name, for error messages.
-    pub const CONFIG_NAMES: &'static [&'static str] = &["telraam-traffic"];
+    pub const CONFIG_NAMES: &'static [&'static str] = &["telraam-traffic", "sensor-community-json"];
 }
 
 /// What Belfort needs to know of a feed to fetch and map it.
@@ -50,6 +54,7 @@ impl FeedSpec {
     pub fn new(id: FeedId, kind: SourceKind) -> Self {
         let sensor_namespace = match kind {
             SourceKind::TelraamTraffic => "telraam".to_owned(),
+            SourceKind::SensorCommunityJson => "sensor-community".to_owned(),
         };
         Self {
             id,
@@ -84,5 +89,8 @@ pub fn map_payload(
 ) -> Result<MappedPayload, HarvestError> {
     match feed.kind {
         SourceKind::TelraamTraffic => telraam::map_reports(feed, catalogue, file, payload),
+        SourceKind::SensorCommunityJson => {
+            sensor_community::map_data_json(feed, catalogue, file, payload)
+        }
     }
 }

@@ -178,12 +178,111 @@ fn remote_locations_are_refused_clearly_for_now() {
     assert!(fetch(&telraam(), &location).is_ok());
 }
 
+fn sensor_community() -> FeedSpec {
+    FeedSpec::new(
+        FeedId::parse("antwerpen/sensor-community").unwrap(),
+        SourceKind::SensorCommunityJson,
+    )
+}
+
+fn map_sensor_community(bytes: &[u8]) -> Result<MappedPayload, HarvestError> {
+    map_payload(
+        &sensor_community(),
+        &Catalogue::bundled().unwrap(),
+        "data.json",
+        bytes,
+    )
+}
+
+#[test]
+fn sensor_community_clean_fixture_maps_every_value() {
+    let bytes = std::fs::read(fixture("sensor-community/data_v2_clean.json")).unwrap();
+    let mapped = map_sensor_community(&bytes).unwrap();
+    assert_eq!(mapped.records, 16);
+    assert_eq!(
+        mapped.observations.len(),
+        8 + 8 + 8 + 8 + 6,
+        "P1, P2, T, RH, pressure"
+    );
+    assert!(mapped.quarantined.is_empty(), "{:#?}", mapped.quarantined);
+    let catalogue = Catalogue::bundled().unwrap();
+    let pressure = catalogue.property_by_key("air-pressure").unwrap();
+    let p = mapped
+        .observations
+        .iter()
+        .find(|o| o.property == pressure.iri)
+        .unwrap();
+    assert!(
+        (850.0..1090.0).contains(&p.value),
+        "pressure converted from Pa to hPa: {}",
+        p.value
+    );
+    let first = &mapped.observations[0];
+    assert_eq!(
+        first.result_time.to_rfc3339(),
+        "2024-01-15T10:26:58+00:00",
+        "naive UTC kept as UTC"
+    );
+    assert_eq!(
+        first.phenomenon_time.duration(),
+        chrono::Duration::minutes(5)
+    );
+    assert!(first.location.is_some());
+}
+
+#[test]
+fn sensor_community_dirty_fixture_quarantines_string_sentinels_and_null_island() {
+    let bytes = std::fs::read(fixture("sensor-community/data_v2_dirty.json")).unwrap();
+    let mapped = map_sensor_community(&bytes).unwrap();
+    let reasons: Vec<String> = mapped.quarantined.iter().map(ToString::to_string).collect();
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("record /7") && r.contains("\"\"")),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("record /7") && r.contains("nan")),
+        "{reasons:#?}"
+    );
+    assert!(
+        reasons
+            .iter()
+            .any(|r| r.contains("record /11") && r.contains("0,0")),
+        "{reasons:#?}"
+    );
+    assert!(!mapped.observations.is_empty());
+}
+
+#[test]
+fn sensor_community_unknown_value_types_are_quarantined_not_dropped() {
+    let mapped = map_sensor_community(br#"[{"sensor":{"id":1},"timestamp":"2024-01-15 10:00:00",
+        "location":{"id":2,"latitude":"51.0","longitude":"4.0"},
+        "sensordatavalues":[{"value":"3","value_type":"noise_LAeq_weird"},{"value":"3.5","value_type":"P2"}]}]"#)
+    .unwrap();
+    assert_eq!(mapped.observations.len(), 1);
+    assert_eq!(mapped.quarantined.len(), 1);
+    assert_eq!(
+        mapped.quarantined[0].field.as_deref(),
+        Some("sensordatavalues/0")
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = map(&bytes);
+        let _ = map_sensor_community(&bytes);
+    }
+
+    #[test]
+    fn truncated_sensor_community_payloads_never_panic(cut in 0usize..6000) {
+        let bytes = std::fs::read(fixture("sensor-community/data_v2_dirty.json")).unwrap();
+        let _ = map_sensor_community(&bytes[..cut.min(bytes.len())]);
     }
 
     #[test]
