@@ -154,7 +154,7 @@ fn demo_harvests_every_bundled_feed() {
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("antwerpen/sensor-community: 16 records")
     );
-    assert_eq!(observation_count(data.path()), 338 + 38);
+    assert_eq!(observation_count(data.path()), 338 + 38 + 60);
 }
 
 #[test]

@@ -3,6 +3,7 @@
 mod error;
 mod fetch;
 mod sensor_community;
+mod sensor_community_archive;
 mod telraam;
 
 use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
@@ -18,6 +19,8 @@ pub enum SourceKind {
     TelraamTraffic,
     /// sensor.community `data.json` v2 (5-minute means of PM, temperature, humidity, pressure).
     SensorCommunityJson,
+    /// sensor.community daily archive CSV (`;`-separated, one reading per row).
+    SensorCommunityArchiveCsv,
 }
 
 impl SourceKind {
@@ -26,12 +29,17 @@ impl SourceKind {
         match name {
             "telraam-traffic" => Some(Self::TelraamTraffic),
             "sensor-community-json" => Some(Self::SensorCommunityJson),
+            "sensor-community-archive-csv" => Some(Self::SensorCommunityArchiveCsv),
             _ => None,
         }
     }
 
     /// Every config name, for error messages.
-    pub const CONFIG_NAMES: &'static [&'static str] = &["telraam-traffic", "sensor-community-json"];
+    pub const CONFIG_NAMES: &'static [&'static str] = &[
+        "telraam-traffic",
+        "sensor-community-json",
+        "sensor-community-archive-csv",
+    ];
 }
 
 /// What Belfort needs to know of a feed to fetch and map it.
@@ -54,7 +62,9 @@ impl FeedSpec {
     pub fn new(id: FeedId, kind: SourceKind) -> Self {
         let sensor_namespace = match kind {
             SourceKind::TelraamTraffic => "telraam".to_owned(),
-            SourceKind::SensorCommunityJson => "sensor-community".to_owned(),
+            SourceKind::SensorCommunityJson | SourceKind::SensorCommunityArchiveCsv => {
+                "sensor-community".to_owned()
+            }
         };
         Self {
             id,
@@ -91,6 +101,9 @@ pub fn map_payload(
         SourceKind::TelraamTraffic => telraam::map_reports(feed, catalogue, file, payload),
         SourceKind::SensorCommunityJson => {
             sensor_community::map_data_json(feed, catalogue, file, payload)
+        }
+        SourceKind::SensorCommunityArchiveCsv => {
+            sensor_community_archive::map_archive_csv(feed, catalogue, file, payload)
         }
     }
 }

@@ -15,7 +15,7 @@ const FORMAT: &str = "sensor.community data.json (v2)";
 const WINDOW_MINUTES: i64 = 5;
 
 /// `value_type` → catalogue property key and the unit the source uses.
-const VALUE_TYPES: &[(&str, &str, &str)] = &[
+pub(crate) const VALUE_TYPES: &[(&str, &str, &str)] = &[
     ("P1", "pm10", "ug/m3"),
     ("P2", "pm25", "ug/m3"),
     ("P0", "pm1", "ug/m3"),

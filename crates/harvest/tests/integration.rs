@@ -270,6 +270,50 @@ fn sensor_community_unknown_value_types_are_quarantined_not_dropped() {
     );
 }
 
+fn map_archive(bytes: &[u8]) -> Result<MappedPayload, HarvestError> {
+    let feed = FeedSpec::new(
+        FeedId::parse("antwerpen/sensor-community-archive").unwrap(),
+        SourceKind::SensorCommunityArchiveCsv,
+    );
+    map_payload(&feed, &Catalogue::bundled().unwrap(), "archive.csv", bytes)
+}
+
+#[test]
+fn sensor_community_archive_clean_fixture_maps_every_row() {
+    let path = "sensor-community/archive_2024-01-15_sds011_sensor_31415_clean.csv";
+    let mapped = map_archive(&std::fs::read(fixture(path)).unwrap()).unwrap();
+    assert_eq!(mapped.records, 30);
+    assert_eq!(mapped.observations.len(), 60, "P1 and P2 per row");
+    assert!(mapped.quarantined.is_empty(), "{:#?}", mapped.quarantined);
+    let first = &mapped.observations[0];
+    assert_eq!(first.result_time.to_rfc3339(), "2024-01-15T00:01:24+00:00");
+    assert_eq!(first.feature.id, "location-17001");
+}
+
+#[test]
+fn sensor_community_archive_sentinels_are_quarantined_per_value() {
+    let csv = "sensor_id;sensor_type;location;lat;lon;timestamp;P1;durP1;ratioP1;P2;durP2;ratioP2\n\
+               31415;SDS011;17001;51.054;3.717;2024-01-16T00:01:24;unavailable;;;7.72;;\n\
+               31415;SDS011;17001;51.054;3.717;2024-01-16T00:03:51;nan;;;%.1f;;\n\
+               31415;SDS011;17001;51.054;3.717;yesterday;1;;;2;;\n";
+    let mapped = map_archive(csv.as_bytes()).unwrap();
+    assert_eq!(mapped.observations.len(), 1);
+    let where_: Vec<String> = mapped.quarantined.iter().map(ToString::to_string).collect();
+    assert_eq!(mapped.quarantined.len(), 4, "{where_:#?}");
+    assert!(
+        where_[0].contains("line 2") && where_[0].contains("field P1"),
+        "{where_:#?}"
+    );
+    assert!(
+        where_[3].contains("line 4") && where_[3].contains("timestamp"),
+        "{where_:#?}"
+    );
+    assert!(
+        map_archive(b"a;b\n1;2\n").is_err(),
+        "a CSV without the archive header is another format"
+    );
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -277,6 +321,7 @@ proptest! {
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
         let _ = map(&bytes);
         let _ = map_sensor_community(&bytes);
+        let _ = map_archive(&bytes);
     }
 
     #[test]
