@@ -107,3 +107,35 @@ pub fn map_payload(
         }
     }
 }
+
+/// The error for a payload that is not in the format its feed declares.
+pub(crate) fn payload_format_error(
+    feed: &FeedSpec,
+    file: &str,
+    format: &'static str,
+    message: String,
+) -> HarvestError {
+    HarvestError::Format {
+        feed: feed.id.to_string(),
+        file: file.to_owned(),
+        format,
+        message,
+    }
+}
+
+/// Parses a JSON payload; a syntax error names the feed, the file, the line and the column.
+pub(crate) fn parse_json(
+    feed: &FeedSpec,
+    file: &str,
+    format: &'static str,
+    payload: &[u8],
+) -> Result<serde_json::Value, HarvestError> {
+    serde_json::from_slice(payload).map_err(|e| {
+        payload_format_error(
+            feed,
+            file,
+            format,
+            format!("line {}, column {}: {e}", e.line(), e.column()),
+        )
+    })
+}

@@ -7,7 +7,7 @@ use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRe
 use chrono::{Duration, NaiveDateTime};
 use serde_json::{Map, Value};
 
-use crate::{FeedSpec, HarvestError, MappedPayload};
+use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
 
 const FORMAT: &str = "sensor.community data.json (v2)";
 
@@ -30,14 +30,8 @@ pub(crate) fn map_data_json(
     file: &str,
     payload: &[u8],
 ) -> Result<MappedPayload, HarvestError> {
-    let format_error = |message: String| HarvestError::Format {
-        feed: feed.id.to_string(),
-        file: file.to_owned(),
-        format: FORMAT,
-        message,
-    };
-    let document: Value = serde_json::from_slice(payload)
-        .map_err(|e| format_error(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let format_error = |message: String| payload_format_error(feed, file, FORMAT, message);
+    let document = parse_json(feed, file, FORMAT, payload)?;
     let Value::Array(records) = document else {
         return Err(format_error("the document is not a JSON array".to_owned()));
     };

@@ -8,7 +8,7 @@ use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRe
 use chrono::NaiveDateTime;
 
 use crate::sensor_community::VALUE_TYPES;
-use crate::{FeedSpec, HarvestError, MappedPayload};
+use crate::{FeedSpec, HarvestError, MappedPayload, payload_format_error};
 
 const FORMAT: &str = "sensor.community archive CSV";
 
@@ -18,12 +18,7 @@ pub(crate) fn map_archive_csv(
     file: &str,
     payload: &[u8],
 ) -> Result<MappedPayload, HarvestError> {
-    let format_error = |message: String| HarvestError::Format {
-        feed: feed.id.to_string(),
-        file: file.to_owned(),
-        format: FORMAT,
-        message,
-    };
+    let format_error = |message: String| payload_format_error(feed, file, FORMAT, message);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(b';')
         .flexible(true)

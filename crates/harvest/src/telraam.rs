@@ -12,7 +12,7 @@ use belfort_vocab::belfort;
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 
-use crate::{FeedSpec, HarvestError, MappedPayload};
+use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
 
 const FORMAT: &str = "Telraam reports/traffic JSON";
 
@@ -41,14 +41,8 @@ pub(crate) fn map_reports(
     file: &str,
     payload: &[u8],
 ) -> Result<MappedPayload, HarvestError> {
-    let format_error = |message: String| HarvestError::Format {
-        feed: feed.id.to_string(),
-        file: file.to_owned(),
-        format: FORMAT,
-        message,
-    };
-    let document: Value = serde_json::from_slice(payload)
-        .map_err(|e| format_error(format!("line {}, column {}: {e}", e.line(), e.column())))?;
+    let format_error = |message: String| payload_format_error(feed, file, FORMAT, message);
+    let document = parse_json(feed, file, FORMAT, payload)?;
     let Value::Object(root) = &document else {
         return Err(format_error("the document is not a JSON object".to_owned()));
     };
