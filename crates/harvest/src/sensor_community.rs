@@ -3,8 +3,10 @@
 //! Timestamps are UTC without a zone marker and mark the end of the averaging window; values
 //! and coordinates arrive as strings. `P1` is PM10, `P2` PM2.5, `P0` PM1; pressure is in Pa.
 
-use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRecord, SourceId};
-use chrono::{Duration, NaiveDateTime};
+use belfort_model::{
+    Catalogue, Observation, PhenomenonTime, Point, PropertyDefinition, QuarantinedRecord, SourceId,
+};
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
 use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
@@ -141,45 +143,71 @@ pub(crate) fn map_data_json(
                     continue;
                 }
             };
-            let number = match text.parse::<f64>() {
-                Ok(n) if n.is_finite() => n,
-                _ => {
-                    quarantine(
-                        Some(&field),
-                        format!("{value_type} value {text:?} is not a number"),
-                    );
-                    continue;
-                }
-            };
-            let canonical = match catalogue.to_canonical(
-                property,
-                number,
-                unit,
-                Some(phenomenon_time.duration()),
-            ) {
-                Ok(v) => v,
-                Err(e) => {
-                    quarantine(Some(&field), format!("{value_type}: {e}"));
-                    continue;
-                }
-            };
-            mapped.observations.push(Observation {
-                feed: feed.id.clone(),
-                sensor: sensor_id.clone(),
-                feature: feature.clone(),
-                sample_of: None,
-                property: property.iri.clone(),
-                value: canonical,
-                unit: property.canonical_unit.clone(),
-                integer_valued: property.integer_valued,
+            let reading = Reading {
+                feed,
+                sensor: &sensor_id,
+                feature: &feature,
                 phenomenon_time,
                 result_time: end,
                 location: point,
-                qualifiers: Vec::new(),
-            });
+            };
+            match reading.observe(catalogue, property, text, unit) {
+                Ok(observation) => mapped.observations.push(observation),
+                Err(reason) => quarantine(Some(&field), format!("{value_type} {reason}")),
+            }
         }
     }
     Ok(mapped)
+}
+
+/// One reading of a sensor.community sensor, before its value is known: what the JSON and the
+/// archive CSV share once their own layouts are decoded.
+pub(crate) struct Reading<'a> {
+    pub(crate) feed: &'a FeedSpec,
+    pub(crate) sensor: &'a SourceId,
+    pub(crate) feature: &'a SourceId,
+    pub(crate) phenomenon_time: PhenomenonTime,
+    pub(crate) result_time: DateTime<Utc>,
+    pub(crate) location: Option<Point>,
+}
+
+impl Reading<'_> {
+    /// The observation of `property` whose value the source wrote as `text` in `unit`; the
+    /// error says why the value cannot be used (sentinels such as `""`, `nan`, `unavailable`).
+    pub(crate) fn observe(
+        &self,
+        catalogue: &Catalogue,
+        property: &PropertyDefinition,
+        text: &str,
+        unit: &str,
+    ) -> Result<Observation, String> {
+        let number = match text.parse::<f64>() {
+            Ok(n) if n.is_finite() => n,
+            _ => return Err(format!("value {text:?} is not a number")),
+        };
+        let value = catalogue
+            .to_canonical(
+                property,
+                number,
+                unit,
+                Some(self.phenomenon_time.duration()),
+            )
+            .map_err(|e| e.to_string())?;
+        Ok(Observation {
+            feed: self.feed.id.clone(),
+            sensor: self.sensor.clone(),
+            feature: self.feature.clone(),
+            sample_of: None,
+            property: property.iri.clone(),
+            value,
+            unit: property.canonical_unit.clone(),
+            integer_valued: property.integer_valued,
+            phenomenon_time: self.phenomenon_time,
+            result_time: self.result_time,
+            location: self.location,
+            qualifiers: Vec::new(),
+        })
+    }
 }
 
 fn read_location(fields: &Map<String, Value>) -> Result<(String, Option<Point>), String> {

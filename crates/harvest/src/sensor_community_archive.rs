@@ -4,10 +4,10 @@
 //! averages over its send interval, which the file does not state, so a row is published as
 //! an instantaneous reading at its timestamp.
 
-use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRecord, SourceId};
+use belfort_model::{Catalogue, PhenomenonTime, Point, QuarantinedRecord, SourceId};
 use chrono::NaiveDateTime;
 
-use crate::sensor_community::VALUE_TYPES;
+use crate::sensor_community::{Reading, VALUE_TYPES};
 use crate::{FeedSpec, HarvestError, MappedPayload, payload_format_error};
 
 const FORMAT: &str = "sensor.community archive CSV";
@@ -103,35 +103,19 @@ pub(crate) fn map_archive_csv(
             let Some(property) = catalogue.property_by_key(key) else {
                 continue;
             };
-            let number = match text.parse::<f64>() {
-                Ok(n) if n.is_finite() => n,
-                _ => {
-                    // "", "nan", "unavailable", "%.1f": the archive's ways of saying "no value".
-                    quarantine(name, format!("{name} {text:?} is not a number"));
-                    continue;
-                }
-            };
-            let value = match catalogue.to_canonical(property, number, unit, None) {
-                Ok(v) => v,
-                Err(e) => {
-                    quarantine(name, format!("{name}: {e}"));
-                    continue;
-                }
-            };
-            mapped.observations.push(Observation {
-                feed: feed.id.clone(),
-                sensor: sensor_id.clone(),
-                feature: feature.clone(),
-                sample_of: None,
-                property: property.iri.clone(),
-                value,
-                unit: property.canonical_unit.clone(),
-                integer_valued: property.integer_valued,
+            let reading = Reading {
+                feed,
+                sensor: &sensor_id,
+                feature: &feature,
                 phenomenon_time: PhenomenonTime::Instant(at),
                 result_time: at,
                 location: point,
-                qualifiers: Vec::new(),
-            });
+            };
+            // "", "nan", "unavailable", "%.1f": the archive's ways of saying "no value".
+            match reading.observe(catalogue, property, text, unit) {
+                Ok(observation) => mapped.observations.push(observation),
+                Err(reason) => quarantine(name, format!("{name} {reason}")),
+            }
         }
     }
     Ok(mapped)
