@@ -245,6 +245,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             let options = QueryOptions {
                 max_results: usize::MAX,
                 timeout: None,
+                cancellation: None,
             };
             let answer = store.query(&query, &options)?;
             let mut stdout = std::io::stdout().lock();

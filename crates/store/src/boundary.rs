@@ -1,6 +1,8 @@
 //! The store boundary: what the rest of Belfort may ask of any store.
 
 use std::io::Write;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use belfort_model::ObservationRdf;
@@ -61,12 +63,14 @@ pub enum QueryAnswer {
 }
 
 /// Limits on one query.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct QueryOptions {
     /// At most this many rows or triples are returned; more sets `truncated`.
     pub max_results: usize,
     /// The query is stopped after this long.
     pub timeout: Option<Duration>,
+    /// Lets the caller stop the query early (a client that went away).
+    pub cancellation: Option<QueryCancellation>,
 }
 
 impl Default for QueryOptions {
@@ -74,8 +78,73 @@ impl Default for QueryOptions {
         Self {
             max_results: 100_000,
             timeout: Some(Duration::from_secs(30)),
+            cancellation: None,
         }
     }
+}
+
+/// A switch shared between whoever runs a query and whoever may want it stopped.
+#[derive(Debug, Clone, Default)]
+pub struct QueryCancellation(Arc<AtomicBool>);
+
+impl QueryCancellation {
+    /// A switch that is not yet thrown.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Asks the query to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether stopping was asked for.
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::Relaxed)
+    }
+}
+
+/// Which graphs a pattern looks in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum GraphSelector {
+    /// Every graph, default and named.
+    Any,
+    /// Only the default graph.
+    Default,
+    /// Only this named graph.
+    Named(NamedNode),
+}
+
+/// A quad pattern: `None` matches anything. Subjects and predicates are IRIs only (Belfort's
+/// data has no blank nodes).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct QuadPattern {
+    /// The subject, or any.
+    pub subject: Option<NamedNode>,
+    /// The predicate, or any.
+    pub predicate: Option<NamedNode>,
+    /// The object, or any.
+    pub object: Option<Term>,
+    /// The graphs to look in.
+    pub graph: GraphSelector,
+}
+
+/// One page of the quads matching a pattern, in the engine's stable index order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatternPage {
+    /// The quads of the page.
+    pub quads: Vec<Quad>,
+    /// More quads follow this page.
+    pub has_more: bool,
+}
+
+/// How many quads match a pattern, counted up to a cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PatternCount {
+    /// Exactly this many.
+    Exact(u64),
+    /// The cap was reached: at least this many.
+    AtLeast(u64),
 }
 
 /// Dump formats. N-Triples drops graph names (dumping to it fails when there are any).
@@ -106,4 +175,19 @@ pub trait ObservationStore: Send + Sync {
 
     /// How many quads the store holds.
     fn count_quads(&self) -> Result<u64, StoreError>;
+
+    /// The quads matching `pattern`, skipping `offset` and returning at most `limit`, in an
+    /// order that stays the same while the data does.
+    fn pattern_page(
+        &self,
+        pattern: &QuadPattern,
+        offset: u64,
+        limit: usize,
+    ) -> Result<PatternPage, StoreError>;
+
+    /// Counts the quads matching `pattern`, stopping at `cap`.
+    fn count_pattern(&self, pattern: &QuadPattern, cap: u64) -> Result<PatternCount, StoreError>;
+
+    /// A number that changes whenever the data may have changed (for caches and ETags).
+    fn data_version(&self) -> u64;
 }

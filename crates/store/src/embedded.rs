@@ -4,8 +4,10 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use belfort_vocab::{rdf, sosa};
 use oxigraph::io::{RdfFormat, RdfSerializer};
@@ -14,8 +16,12 @@ use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, Sp
 use oxigraph::store::Store;
 
 use crate::{
-    DumpFormat, IngestBatch, IngestOutcome, ObservationStore, QueryAnswer, QueryOptions, StoreError,
+    DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
+    PatternPage, QuadPattern, QueryAnswer, QueryOptions, StoreError,
 };
+
+/// How often the query watchdog looks at the clock and the caller's cancellation switch.
+const WATCHDOG_TICK: Duration = Duration::from_millis(20);
 
 /// Batches with more quads than this go through RocksDB's atomic SST ingestion instead of a
 /// write batch: same all-or-nothing guarantee, far less write amplification.
@@ -26,6 +32,14 @@ pub struct EmbeddedStore {
     store: Store,
     /// One writer at a time, so that "already known" checks and the write form one step.
     writer: Mutex<()>,
+    /// Bumped on every write; starts from the opening time so it differs between runs.
+    version: AtomicU64,
+}
+
+fn initial_version() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
 impl EmbeddedStore {
@@ -38,6 +52,7 @@ impl EmbeddedStore {
         Ok(Self {
             store,
             writer: Mutex::new(()),
+            version: AtomicU64::new(initial_version()),
         })
     }
 
@@ -46,6 +61,7 @@ impl EmbeddedStore {
         Ok(Self {
             store: Store::new()?,
             writer: Mutex::new(()),
+            version: AtomicU64::new(initial_version()),
         })
     }
 
@@ -66,7 +82,27 @@ impl EmbeddedStore {
             .load_from_reader(format, reader)
             .map_err(|e| StoreError::Load(e.to_string()))?;
         loader.commit()?;
+        self.version.fetch_add(1, Ordering::SeqCst);
         Ok(())
+    }
+
+    fn matching<'a>(
+        &'a self,
+        pattern: &'a QuadPattern,
+    ) -> impl Iterator<Item = Result<Quad, StoreError>> + 'a {
+        let graph = match &pattern.graph {
+            GraphSelector::Any => None,
+            GraphSelector::Default => Some(GraphNameRef::DefaultGraph),
+            GraphSelector::Named(name) => Some(GraphNameRef::NamedNode(name.as_ref())),
+        };
+        self.store
+            .quads_for_pattern(
+                pattern.subject.as_ref().map(Into::into),
+                pattern.predicate.as_ref().map(Into::into),
+                pattern.object.as_ref().map(Into::into),
+                graph,
+            )
+            .map(|quad| quad.map_err(StoreError::from))
     }
 
     fn is_known(
@@ -110,6 +146,7 @@ impl EmbeddedStore {
             transaction.extend(quads.iter());
             transaction.commit()?;
         }
+        self.version.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
 }
@@ -186,13 +223,21 @@ impl ObservationStore for EmbeddedStore {
         if prepared.dataset().is_default_dataset() {
             prepared.dataset_mut().set_default_graph_as_union();
         }
-        // A watchdog cancels the evaluation when the time limit passes; dropping `done` stops it.
+        // A watchdog cancels the evaluation when the time limit passes or the caller asks;
+        // dropping `done` stops it.
         let (done, finished) = mpsc::channel::<()>();
-        if let Some(timeout) = options.timeout {
+        if options.timeout.is_some() || options.cancellation.is_some() {
             let token = token.clone();
+            let deadline = options.timeout.map(|t| Instant::now() + t);
+            let cancellation = options.cancellation.clone();
             thread::spawn(move || {
-                if finished.recv_timeout(timeout) == Err(mpsc::RecvTimeoutError::Timeout) {
-                    token.cancel();
+                while finished.recv_timeout(WATCHDOG_TICK) == Err(mpsc::RecvTimeoutError::Timeout) {
+                    let late = deadline.is_some_and(|d| Instant::now() >= d);
+                    let abandoned = cancellation.as_ref().is_some_and(|c| c.is_cancelled());
+                    if late || abandoned {
+                        token.cancel();
+                        return;
+                    }
                 }
             });
         }
@@ -264,6 +309,38 @@ impl ObservationStore for EmbeddedStore {
 
     fn count_quads(&self) -> Result<u64, StoreError> {
         Ok(self.store.len()? as u64)
+    }
+
+    fn pattern_page(
+        &self,
+        pattern: &QuadPattern,
+        offset: u64,
+        limit: usize,
+    ) -> Result<PatternPage, StoreError> {
+        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
+        let mut matching = self.matching(pattern).skip(skip);
+        let quads = matching
+            .by_ref()
+            .take(limit)
+            .collect::<Result<Vec<_>, _>>()?;
+        let has_more = matching.next().transpose()?.is_some();
+        Ok(PatternPage { quads, has_more })
+    }
+
+    fn count_pattern(&self, pattern: &QuadPattern, cap: u64) -> Result<PatternCount, StoreError> {
+        let mut count = 0;
+        for quad in self.matching(pattern) {
+            quad?;
+            if count == cap {
+                return Ok(PatternCount::AtLeast(cap));
+            }
+            count += 1;
+        }
+        Ok(PatternCount::Exact(count))
+    }
+
+    fn data_version(&self) -> u64 {
+        self.version.load(Ordering::SeqCst)
     }
 }
 

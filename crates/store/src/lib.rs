@@ -7,7 +7,8 @@ mod error;
 
 pub use archive::{ArchivedPayload, PayloadArchive};
 pub use boundary::{
-    DumpFormat, IngestBatch, IngestOutcome, ObservationStore, QueryAnswer, QueryOptions,
+    DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
+    PatternPage, QuadPattern, QueryAnswer, QueryCancellation, QueryOptions,
 };
 pub use embedded::EmbeddedStore;
 pub use error::StoreError;

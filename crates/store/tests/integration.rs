@@ -6,8 +6,8 @@ use belfort_model::{
     Catalogue, FeedId, IriMinter, Observation, ObservationRdf, PhenomenonTime, SourceId,
 };
 use belfort_store::{
-    DumpFormat, EmbeddedStore, IngestBatch, ObservationStore, PayloadArchive, QueryAnswer,
-    QueryOptions, StoreError,
+    DumpFormat, EmbeddedStore, GraphSelector, IngestBatch, ObservationStore, PatternCount,
+    PayloadArchive, QuadPattern, QueryAnswer, QueryCancellation, QueryOptions, StoreError,
 };
 use chrono::{Duration, TimeZone, Utc};
 
@@ -196,6 +196,7 @@ fn a_cross_product_query_is_stopped_by_its_timeout() {
     let options = QueryOptions {
         max_results: 10,
         timeout: Some(std::time::Duration::from_millis(300)),
+        cancellation: None,
     };
     let started = std::time::Instant::now();
     let result = store.query(
@@ -251,5 +252,88 @@ fn payloads_are_archived_by_content() {
         first
             .path
             .ends_with(format!("sha256/{}/{}", &first.sha256[..2], first.sha256))
+    );
+}
+
+fn observation_type_pattern() -> QuadPattern {
+    QuadPattern {
+        subject: None,
+        predicate: Some(belfort_vocab::rdf::TYPE.into_owned()),
+        object: Some(belfort_vocab::sosa::OBSERVATION.into_owned().into()),
+        graph: GraphSelector::Any,
+    }
+}
+
+#[test]
+fn pattern_pages_cover_every_match_once_in_a_stable_order() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(25, 1.0))).unwrap();
+    let pattern = observation_type_pattern();
+    let mut seen = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store.pattern_page(&pattern, offset, 10).unwrap();
+        assert_eq!(page, store.pattern_page(&pattern, offset, 10).unwrap());
+        offset += page.quads.len() as u64;
+        seen.extend(page.quads);
+        if !page.has_more {
+            break;
+        }
+    }
+    assert_eq!(seen.len(), 25);
+    let distinct: std::collections::HashSet<_> = seen.iter().collect();
+    assert_eq!(distinct.len(), 25);
+    let in_default = QuadPattern {
+        graph: GraphSelector::Default,
+        ..pattern
+    };
+    assert!(
+        store
+            .pattern_page(&in_default, 0, 10)
+            .unwrap()
+            .quads
+            .is_empty()
+    );
+}
+
+#[test]
+fn pattern_counts_are_exact_below_the_cap_and_a_floor_above_it() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    let before = store.data_version();
+    store.ingest(batch(observations(25, 1.0))).unwrap();
+    assert_ne!(before, store.data_version());
+    let pattern = observation_type_pattern();
+    assert_eq!(
+        store.count_pattern(&pattern, 100).unwrap(),
+        PatternCount::Exact(25)
+    );
+    assert_eq!(
+        store.count_pattern(&pattern, 25).unwrap(),
+        PatternCount::Exact(25)
+    );
+    assert_eq!(
+        store.count_pattern(&pattern, 10).unwrap(),
+        PatternCount::AtLeast(10)
+    );
+}
+
+#[test]
+fn a_query_stops_when_its_caller_cancels_it() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(300, 1.0))).unwrap();
+    let cancellation = QueryCancellation::new();
+    let options = QueryOptions {
+        max_results: 10,
+        timeout: None,
+        cancellation: Some(cancellation.clone()),
+    };
+    cancellation.cancel();
+    let result = store.query(
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
+        &options,
+    );
+    assert!(
+        matches!(result, Err(StoreError::QueryTimeout { .. })),
+        "{result:?}"
     );
 }

@@ -405,6 +405,101 @@ vocabulary!(
     CITY_PROPERTY = "city",
 });
 
+vocabulary!(
+    /// Hydra Core, for Triple Pattern Fragment controls.
+    hydra, "http://www.w3.org/ns/hydra/core#", {
+    /// `hydra:Collection`.
+    COLLECTION = "Collection",
+    /// `hydra:PartialCollectionView`.
+    PARTIAL_COLLECTION_VIEW = "PartialCollectionView",
+    /// `hydra:IriTemplate`.
+    IRI_TEMPLATE = "IriTemplate",
+    /// `hydra:IriTemplateMapping`.
+    IRI_TEMPLATE_MAPPING = "IriTemplateMapping",
+    /// `hydra:search`.
+    SEARCH = "search",
+    /// `hydra:template`.
+    TEMPLATE = "template",
+    /// `hydra:variableRepresentation`.
+    VARIABLE_REPRESENTATION = "variableRepresentation",
+    /// `hydra:ExplicitRepresentation`.
+    EXPLICIT_REPRESENTATION = "ExplicitRepresentation",
+    /// `hydra:mapping`.
+    MAPPING = "mapping",
+    /// `hydra:variable`.
+    VARIABLE = "variable",
+    /// `hydra:property`.
+    PROPERTY = "property",
+    /// `hydra:totalItems`.
+    TOTAL_ITEMS = "totalItems",
+    /// `hydra:itemsPerPage`.
+    ITEMS_PER_PAGE = "itemsPerPage",
+    /// `hydra:view`.
+    VIEW = "view",
+    /// `hydra:first`.
+    FIRST = "first",
+    /// `hydra:previous`.
+    PREVIOUS = "previous",
+    /// `hydra:next`.
+    NEXT = "next",
+});
+
+vocabulary!(
+    /// VoID, the Vocabulary of Interlinked Datasets.
+    void, "http://rdfs.org/ns/void#", {
+    /// `void:Dataset`.
+    DATASET = "Dataset",
+    /// `void:subset`.
+    SUBSET = "subset",
+    /// `void:triples`.
+    TRIPLES = "triples",
+    /// `void:sparqlEndpoint`.
+    SPARQL_ENDPOINT = "sparqlEndpoint",
+});
+
+vocabulary!(
+    /// SPARQL 1.1 Service Description.
+    sd, "http://www.w3.org/ns/sparql-service-description#", {
+    /// `sd:graph`: the graph selector of a Quad Pattern Fragment.
+    GRAPH = "graph",
+});
+
+vocabulary!(
+    /// FOAF.
+    foaf, "http://xmlns.com/foaf/0.1/", {
+    /// `foaf:primaryTopic`: links a metadata graph to the fragment it describes.
+    PRIMARY_TOPIC = "primaryTopic",
+});
+
+vocabulary!(
+    /// W3C DCAT 3.
+    dcat, "http://www.w3.org/ns/dcat#", {
+    /// `dcat:Catalog`.
+    CATALOG = "Catalog",
+    /// `dcat:Dataset`.
+    DATASET = "Dataset",
+    /// `dcat:Distribution`.
+    DISTRIBUTION = "Distribution",
+    /// `dcat:DataService`.
+    DATA_SERVICE = "DataService",
+    /// `dcat:dataset`.
+    DATASET_PROPERTY = "dataset",
+    /// `dcat:distribution`.
+    DISTRIBUTION_PROPERTY = "distribution",
+    /// `dcat:service`.
+    SERVICE = "service",
+    /// `dcat:accessURL`.
+    ACCESS_URL = "accessURL",
+    /// `dcat:endpointURL`.
+    ENDPOINT_URL = "endpointURL",
+    /// `dcat:mediaType`.
+    MEDIA_TYPE = "mediaType",
+    /// `dcat:keyword`.
+    KEYWORD = "keyword",
+    /// `dcat:theme`.
+    THEME = "theme",
+});
+
 /// Every term of every module, for completeness checks against `vocab/`.
 pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
     [
@@ -429,6 +524,11 @@ pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
         eea_pollutant::TERMS,
         dqv::TERMS,
         belfort::TERMS,
+        hydra::TERMS,
+        void::TERMS,
+        sd::TERMS,
+        foaf::TERMS,
+        dcat::TERMS,
     ]
     .into_iter()
     .flatten()
