@@ -29,6 +29,12 @@ vocabulary!(
     rdf, "http://www.w3.org/1999/02/22-rdf-syntax-ns#", {
     /// `rdf:type`.
     TYPE = "type",
+    /// `rdf:subject`.
+    SUBJECT = "subject",
+    /// `rdf:predicate`.
+    PREDICATE = "predicate",
+    /// `rdf:object`.
+    OBJECT = "object",
 });
 
 vocabulary!(

@@ -1,0 +1,235 @@
+//! Selector parsing in every encoding the specification allows, and the controls of a page.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use belfort_fragments::{FragmentPageBuilder, GraphSelection, Selector, SelectorError};
+use oxrdf::{Literal, NamedNode, Quad, Term};
+
+const ENDPOINT: &str = "https://data.example.org/fragments";
+const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
+
+fn parse(pairs: &[(&str, &str)]) -> Result<(Selector, u64), SelectorError> {
+    Selector::from_query_pairs(pairs.iter().copied())
+}
+
+#[test]
+fn variables_are_absent_empty_or_question_marked() {
+    let (selector, page) = parse(&[("subject", ""), ("predicate", "?p"), ("page", "")]).unwrap();
+    assert_eq!(selector, Selector::default());
+    assert_eq!(page, 1);
+}
+
+#[test]
+fn iris_are_plain_or_in_angle_brackets() {
+    let (plain, _) = parse(&[("subject", "http://example.org/s")]).unwrap();
+    let (bracketed, _) = parse(&[("subject", "<http://example.org/s>")]).unwrap();
+    assert_eq!(plain, bracketed);
+    assert_eq!(plain.subject.unwrap().as_str(), "http://example.org/s");
+}
+
+#[test]
+fn literals_take_every_allowed_form() {
+    let object = |v: &str| parse(&[("object", v)]).unwrap().0.object.unwrap();
+    assert_eq!(
+        object("\"12\""),
+        Term::from(Literal::new_simple_literal("12"))
+    );
+    assert_eq!(
+        object("\"Gent\"@nl"),
+        Term::from(Literal::new_language_tagged_literal("Gent", "nl").unwrap())
+    );
+    let typed = Term::from(Literal::new_typed_literal(
+        "12.5",
+        NamedNode::new("http://www.w3.org/2001/XMLSchema#decimal").unwrap(),
+    ));
+    assert_eq!(
+        object("\"12.5\"^^http://www.w3.org/2001/XMLSchema#decimal"),
+        typed
+    );
+    assert_eq!(
+        object("\"12.5\"^^<http://www.w3.org/2001/XMLSchema#decimal>"),
+        typed
+    );
+    // Quotes inside the text are kept: the text runs to the last quote.
+    assert_eq!(
+        object("\"say \"hi\"\""),
+        Term::from(Literal::new_simple_literal("say \"hi\""))
+    );
+}
+
+#[test]
+fn bad_selectors_name_the_parameter() {
+    assert!(matches!(
+        parse(&[("subject", "_:b0")]),
+        Err(SelectorError::BlankNode {
+            parameter: "subject",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse(&[("predicate", "\"x\"")]),
+        Err(SelectorError::LiteralNotAllowed {
+            parameter: "predicate",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse(&[("object", "not an iri")]),
+        Err(SelectorError::InvalidIri {
+            parameter: "object",
+            ..
+        })
+    ));
+    assert!(matches!(
+        parse(&[("object", "\"unterminated")]),
+        Err(SelectorError::InvalidLiteral { .. })
+    ));
+    assert!(matches!(
+        parse(&[("object", "\"x\"junk")]),
+        Err(SelectorError::InvalidLiteral { .. })
+    ));
+    assert!(matches!(
+        parse(&[("page", "0")]),
+        Err(SelectorError::InvalidPage { .. })
+    ));
+    assert!(matches!(
+        parse(&[("page", "-3")]),
+        Err(SelectorError::InvalidPage { .. })
+    ));
+    assert!(matches!(
+        parse(&[("subject", "http://a.org/"), ("subject", "http://b.org/")]),
+        Err(SelectorError::Repeated {
+            parameter: "subject"
+        })
+    ));
+    let message = parse(&[("object", "\"x\"junk")]).unwrap_err().to_string();
+    assert!(message.contains("object"), "{message}");
+}
+
+#[test]
+fn graph_selects_a_named_graph_or_the_default_graph() {
+    let (named, _) = parse(&[("graph", "http://example.org/g")]).unwrap();
+    assert_eq!(
+        named.graph,
+        Some(GraphSelection::Named(
+            NamedNode::new("http://example.org/g").unwrap()
+        ))
+    );
+    let (default, _) = parse(&[("graph", "urn:x-belfort:default-graph")]).unwrap();
+    assert_eq!(default.graph, Some(GraphSelection::Default));
+}
+
+#[test]
+fn fragment_iris_follow_rfc_6570_form_expansion() {
+    let builder = FragmentPageBuilder::new(ENDPOINT, 10).unwrap();
+    let (selector, _) = parse(&[
+        ("object", "\"a b\"@nl"),
+        ("subject", "http://example.org/s?x=1"),
+    ])
+    .unwrap();
+    assert_eq!(
+        builder.fragment_iri(&selector).as_str(),
+        "https://data.example.org/fragments?subject=http%3A%2F%2Fexample.org%2Fs%3Fx%3D1&object=%22a%20b%22%40nl"
+    );
+    assert_eq!(
+        builder.page_iri(&selector, 3).as_str(),
+        "https://data.example.org/fragments?subject=http%3A%2F%2Fexample.org%2Fs%3Fx%3D1&object=%22a%20b%22%40nl&page=3"
+    );
+    // A parsed fragment IRI gives back the same selector.
+    let iri = builder.fragment_iri(&selector);
+    let query = iri.as_str().split_once('?').unwrap().1;
+    let pairs = query.split('&').map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap();
+        (
+            k.to_owned(),
+            percent_encoding::percent_decode_str(v)
+                .decode_utf8()
+                .unwrap()
+                .into_owned(),
+        )
+    });
+    assert_eq!(Selector::from_query_pairs(pairs).unwrap().0, selector);
+}
+
+fn data(n: usize) -> Vec<Quad> {
+    (0..n)
+        .map(|i| {
+            Quad::new(
+                NamedNode::new(format!("http://example.org/s{i}")).unwrap(),
+                NamedNode::new("http://example.org/p").unwrap(),
+                Literal::from(i as i64),
+                NamedNode::new("http://example.org/graph").unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn objects(document: &belfort_fragments::FragmentDocument, predicate: &str) -> Vec<String> {
+    document
+        .metadata
+        .iter()
+        .filter(|t| t.predicate.as_str() == format!("{HYDRA}{predicate}"))
+        .map(|t| t.object.to_string())
+        .collect()
+}
+
+#[test]
+fn a_middle_page_links_first_previous_and_next_and_counts_are_never_below_what_is_known() {
+    let builder = FragmentPageBuilder::new(ENDPOINT, 10).unwrap();
+    let (selector, _) = parse(&[("predicate", "http://example.org/p")]).unwrap();
+    let document = builder.build(&selector, 2, data(10), 5, true);
+    // 10 on page 1, 10 here, more after: at least 21.
+    assert_eq!(document.total, 21);
+    assert_eq!(objects(&document, "first").len(), 1);
+    assert_eq!(objects(&document, "previous").len(), 1);
+    assert!(objects(&document, "next")[0].ends_with("page=3>"));
+    assert_eq!(objects(&document, "view").len(), 1);
+    assert!(objects(&document, "template")[0].contains("{?subject,predicate,object}"));
+    // A Triple Pattern Fragment carries its data in the default graph.
+    assert!(
+        document
+            .data
+            .iter()
+            .all(|q| q.graph_name.is_default_graph())
+    );
+    assert!(
+        document
+            .quads()
+            .all(|q| !matches!(q.subject, oxrdf::NamedOrBlankNode::BlankNode(_)))
+    );
+}
+
+#[test]
+fn an_empty_fragment_counts_zero_and_links_to_no_page() {
+    let builder = FragmentPageBuilder::new(ENDPOINT, 10).unwrap();
+    let (selector, _) = parse(&[("subject", "http://example.org/none")]).unwrap();
+    let document = builder.build(&selector, 1, Vec::new(), 0, false);
+    assert_eq!(document.total, 0);
+    assert!(objects(&document, "first").is_empty());
+    assert!(objects(&document, "next").is_empty());
+    assert!(objects(&document, "previous").is_empty());
+    assert_eq!(
+        objects(&document, "totalItems"),
+        vec!["\"0\"^^<http://www.w3.org/2001/XMLSchema#integer>"]
+    );
+}
+
+#[test]
+fn a_quad_pattern_fragment_keeps_graphs_and_offers_the_graph_mapping() {
+    let builder = FragmentPageBuilder::new(ENDPOINT, 10).unwrap();
+    let (selector, _) = parse(&[("graph", "http://example.org/graph")]).unwrap();
+    let document = builder.build(&selector, 1, data(3), 3, false);
+    assert!(
+        document
+            .data
+            .iter()
+            .all(|q| !q.graph_name.is_default_graph())
+    );
+    assert!(objects(&document, "template")[0].contains("{?subject,predicate,object,graph}"));
+    assert!(
+        document
+            .metadata
+            .iter()
+            .any(|t| t.object.to_string()
+                == "<http://www.w3.org/ns/sparql-service-description#graph>")
+    );
+}
