@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use belfort_harvest::{FeedSpec, fetch};
 use belfort_model::{Catalogue, FeedId};
+use belfort_server::{RunningServer, ServerConfig};
 use belfort_store::{
     DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive, QueryAnswer, QueryOptions,
 };
@@ -56,15 +57,77 @@ impl ConfigArgs {
     }
 }
 
+#[derive(clap::Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port).
+    #[arg(long, env = "BELFORT_BIND", default_value = "127.0.0.1:8080")]
+    bind: String,
+    /// The address clients reach the server at, when it differs from the bound one (a reverse
+    /// proxy); every published link is built from it.
+    #[arg(long, env = "BELFORT_PUBLIC_BASE")]
+    public_base: Option<String>,
+    /// Matches per fragment page.
+    #[arg(long, env = "BELFORT_PAGE_SIZE", default_value_t = 100)]
+    page_size: usize,
+    /// Seconds a SPARQL query may run.
+    #[arg(long, env = "BELFORT_QUERY_TIMEOUT", default_value_t = 10.0)]
+    query_timeout: f64,
+    /// Rows or triples a SPARQL answer may hold.
+    #[arg(long, env = "BELFORT_MAX_RESULTS", default_value_t = 10_000)]
+    max_results: usize,
+    /// SPARQL queries running at once (more are answered 429).
+    #[arg(long, env = "BELFORT_MAX_QUERIES", default_value_t = 2)]
+    max_queries: usize,
+}
+
+impl ServeArgs {
+    fn server_config(&self, iri_base: &str) -> anyhow::Result<ServerConfig> {
+        if !(self.query_timeout.is_finite() && self.query_timeout > 0.0) {
+            return Err(anyhow!(
+                "--query-timeout must be a positive number of seconds"
+            ));
+        }
+        if self.page_size == 0 || self.page_size > 10_000 {
+            return Err(anyhow!("--page-size must be between 1 and 10000"));
+        }
+        Ok(ServerConfig {
+            public_base: self.public_base.clone(),
+            iri_base: iri_base.to_owned(),
+            page_size: self.page_size,
+            query_timeout: std::time::Duration::from_secs_f64(self.query_timeout),
+            max_results: self.max_results.max(1),
+            max_concurrent_queries: self.max_queries.max(1),
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            ..ServerConfig::default()
+        })
+    }
+}
+
+/// Serves the store until the process is stopped; prints the address on standard output.
+fn serve(store: EmbeddedStore, iri_base: &str, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = args.server_config(iri_base)?;
+    let server = RunningServer::start(std::sync::Arc::new(store), config, &args.bind)?;
+    println!("{}/", server.public_base());
+    std::io::stdout().flush()?;
+    eprintln!(
+        "serving on {}/ (fragments at /fragments, SPARQL at /sparql); Ctrl-C stops",
+        server.public_base()
+    );
+    server.wait()?;
+    Ok(())
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Harvest the bundled fixture feeds of every city into the store and report per feed.
     Demo {
         #[command(flatten)]
         data: DataArgs,
-        /// Address the server will listen on.
-        #[arg(long, env = "BELFORT_BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
+        #[command(flatten)]
+        serve: ServeArgs,
+        /// Harvest and report, then exit instead of serving.
+        #[arg(long)]
+        harvest_only: bool,
     },
     /// Run the configured feeds.
     Harvest {
@@ -116,9 +179,8 @@ enum Command {
         config: ConfigArgs,
         #[command(flatten)]
         data: DataArgs,
-        /// Address to listen on.
-        #[arg(long, env = "BELFORT_BIND", default_value = "127.0.0.1:8080")]
-        bind: String,
+        #[command(flatten)]
+        serve: ServeArgs,
     },
     /// Follow a remote Linked Data Event Stream into this store.
     Replicate {
@@ -159,16 +221,34 @@ fn main() -> ExitCode {
 fn run(command: Command) -> anyhow::Result<u8> {
     let catalogue = Catalogue::bundled().context("the bundled catalogue")?;
     match command {
-        Command::Demo { data, bind } => {
+        Command::Demo {
+            data,
+            serve: serve_args,
+            harvest_only,
+        } => {
             let config = config::load_demo(None, &catalogue)?;
             let reports = harvest(&config, &catalogue, &data.data, &config.feeds)?;
             let store = open_store(&data.data)?;
             eprintln!(
-                "demo: {} observations in {} (serving on http://{bind}/ arrives with the server)",
+                "demo: {} observations in {}",
                 store.count_observations()?,
                 data.data.display()
             );
-            Ok(exit_code(&reports))
+            if harvest_only {
+                return Ok(exit_code(&reports));
+            }
+            serve(store, config.minter.base(), &serve_args)?;
+            Ok(0)
+        }
+        Command::Serve {
+            config,
+            data,
+            serve: serve_args,
+        } => {
+            let config = config.load(&catalogue)?;
+            let store = open_store(&data.data)?;
+            serve(store, config.minter.base(), &serve_args)?;
+            Ok(0)
         }
         Command::Harvest {
             config,
@@ -245,7 +325,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             let options = QueryOptions {
                 max_results: usize::MAX,
                 timeout: None,
-                cancellation: None,
+                ..QueryOptions::default()
             };
             let answer = store.query(&query, &options)?;
             let mut stdout = std::io::stdout().lock();
@@ -278,9 +358,9 @@ fn run(command: Command) -> anyhow::Result<u8> {
             eprintln!("exported {count} quads");
             Ok(0)
         }
-        Command::Validate { .. } | Command::Serve { .. } | Command::Replicate { .. } => Err(
-            anyhow!("this command is part of the interface but not available in this version yet"),
-        ),
+        Command::Validate { .. } | Command::Replicate { .. } => Err(anyhow!(
+            "this command is part of the interface but not available in this version yet"
+        )),
     }
 }
 

@@ -143,7 +143,7 @@ fn unknown_feed_and_missing_file_are_input_errors() {
 #[test]
 fn demo_harvests_every_bundled_feed() {
     let data = tempfile::tempdir().unwrap();
-    let output = belfort(data.path(), &["demo"]);
+    let output = belfort(data.path(), &["demo", "--harvest-only"]);
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -191,7 +191,7 @@ fn every_observation_traces_to_its_archived_payload() {
 #[test]
 fn published_observations_conform_to_the_observation_shape_by_pyshacl() {
     let data = tempfile::tempdir().unwrap();
-    let demo = belfort(data.path(), &["demo"]);
+    let demo = belfort(data.path(), &["demo", "--harvest-only"]);
     assert!(
         demo.status.success(),
         "the demo harvests every bundled feed"
@@ -271,4 +271,66 @@ fn kill_9_during_a_bulk_batch_leaves_none_or_all_of_it() {
 fn kill_9_during_a_transactional_batch_leaves_none_or_all_of_it() {
     // 2 000 reports = 10 000 observations ≈ 130 000 quads: the write-batch path.
     kill_during_ingest_finds_none_or_all(2_000, &[40, 80, 95]);
+}
+
+/// Kills the child process when the test ends, however it ends.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn demo_serves_what_it_harvested_and_prints_the_address() {
+    use std::io::BufRead;
+    let data = tempfile::tempdir().unwrap();
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_belfort"))
+            .args(["demo", "--bind", "127.0.0.1:0", "--data"])
+            .arg(data.path())
+            .env_remove("BELFORT_CONFIG")
+            .env_remove("BELFORT_BIND")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut address = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut address)
+        .unwrap();
+    let address = address.trim().trim_end_matches('/').to_owned();
+    assert!(address.starts_with("http://127.0.0.1:"), "{address}");
+    let client = reqwest::blocking::Client::new();
+    assert_eq!(
+        client
+            .get(format!("{address}/health"))
+            .send()
+            .unwrap()
+            .status(),
+        200
+    );
+    let answer: serde_json::Value = client
+        .get(format!("{address}/sparql"))
+        .header("Accept", "application/sparql-results+json")
+        .query(&[("query", COUNT_OBSERVATIONS)])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        answer["results"]["bindings"][0]["n"]["value"],
+        (338 + 38 + 60).to_string()
+    );
+    let fragment = client
+        .get(format!("{address}/fragments"))
+        .header("Accept", "text/turtle")
+        .send()
+        .unwrap();
+    assert_eq!(fragment.status(), 200);
+    assert!(fragment.text().unwrap().contains("hydra:totalItems"));
 }

@@ -6,4 +6,4 @@ mod selector;
 
 pub use error::SelectorError;
 pub use page::{FragmentDocument, FragmentPageBuilder};
-pub use selector::{GraphSelection, Selector};
+pub use selector::{GraphSelection, Selector, object_parameter};

@@ -183,8 +183,8 @@ fn parse_page(value: &str) -> Result<u64, SelectorError> {
     }
 }
 
-/// The object as a request parameter: IRIs plain, literals quoted with their tag or type.
-fn object_parameter(object: &Term) -> String {
+/// A term as a request parameter: IRIs plain, literals quoted with their tag or type.
+pub fn object_parameter(object: &Term) -> String {
     match object {
         Term::Literal(literal) => {
             if let Some(language) = literal.language() {

@@ -71,6 +71,14 @@ pub struct QueryOptions {
     pub timeout: Option<Duration>,
     /// Lets the caller stop the query early (a client that went away).
     pub cancellation: Option<QueryCancellation>,
+    /// The SPARQL protocol's `default-graph-uri`: when not empty, the default graph is the
+    /// merge of these graphs (instead of the union of every graph).
+    pub default_graphs: Vec<NamedNode>,
+    /// The SPARQL protocol's `named-graph-uri`: when not empty, the only named graphs.
+    pub named_graphs: Vec<NamedNode>,
+    /// The query is stopped when the process has grown by more than this many bytes since it
+    /// started (joins materialise intermediate results in memory).
+    pub memory_budget: Option<u64>,
 }
 
 impl Default for QueryOptions {
@@ -79,6 +87,9 @@ impl Default for QueryOptions {
             max_results: 100_000,
             timeout: Some(Duration::from_secs(30)),
             cancellation: None,
+            default_graphs: Vec::new(),
+            named_graphs: Vec::new(),
+            memory_budget: Some(2 * 1024 * 1024 * 1024),
         }
     }
 }

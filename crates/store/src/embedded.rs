@@ -3,8 +3,9 @@
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
 use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -15,10 +16,24 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
+use crate::guard::{self, CountablePattern};
 use crate::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
     PatternPage, QuadPattern, QueryAnswer, QueryOptions, StoreError,
 };
+
+const STOP_NONE: u8 = 0;
+const STOP_TIMEOUT: u8 = 1;
+const STOP_CALLER: u8 = 2;
+const STOP_MEMORY: u8 = 3;
+
+/// The resident memory of this process, where the platform tells it (Linux).
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
+}
 
 /// How often the query watchdog looks at the clock and the caller's cancellation switch.
 const WATCHDOG_TICK: Duration = Duration::from_millis(20);
@@ -103,6 +118,23 @@ impl EmbeddedStore {
                 graph,
             )
             .map(|quad| quad.map_err(StoreError::from))
+    }
+
+    fn count_for_guard(&self, pattern: &CountablePattern) -> Result<u64, StoreError> {
+        if pattern.impossible {
+            return Ok(0);
+        }
+        let pattern = QuadPattern {
+            subject: pattern.subject.clone(),
+            predicate: pattern.predicate.clone(),
+            object: pattern.object.clone(),
+            graph: GraphSelector::Any,
+        };
+        Ok(
+            match self.count_pattern(&pattern, guard::PATTERN_COUNT_CAP)? {
+                PatternCount::Exact(n) | PatternCount::AtLeast(n) => n,
+            },
+        )
     }
 
     fn is_known(
@@ -213,6 +245,7 @@ impl ObservationStore for EmbeddedStore {
     }
 
     fn query(&self, query: &str, options: &QueryOptions) -> Result<QueryAnswer, StoreError> {
+        guard::check(query, &|pattern| self.count_for_guard(pattern))?;
         let token = CancellationToken::new();
         let mut prepared = SparqlEvaluator::new()
             .with_cancellation_token(token.clone())
@@ -220,30 +253,71 @@ impl ObservationStore for EmbeddedStore {
             .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
         // Without FROM, the default graph is the union of every graph: observations live in
         // one named graph per feed, and a plain `?o a sosa:Observation` must find them all.
-        if prepared.dataset().is_default_dataset() {
+        // The protocol's graph parameters override the query's own FROM and FROM NAMED.
+        if !options.default_graphs.is_empty() || !options.named_graphs.is_empty() {
+            let dataset = prepared.dataset_mut();
+            dataset.set_default_graph(
+                options
+                    .default_graphs
+                    .iter()
+                    .cloned()
+                    .map(GraphName::NamedNode)
+                    .collect(),
+            );
+            dataset.set_available_named_graphs(
+                options
+                    .named_graphs
+                    .iter()
+                    .cloned()
+                    .map(Into::into)
+                    .collect(),
+            );
+        } else if prepared.dataset().is_default_dataset() {
             prepared.dataset_mut().set_default_graph_as_union();
         }
-        // A watchdog cancels the evaluation when the time limit passes or the caller asks;
-        // dropping `done` stops it.
+        // A watchdog cancels the evaluation when the time limit passes, the memory budget is
+        // spent or the caller asks; dropping `done` stops it. `why` says which happened.
         let (done, finished) = mpsc::channel::<()>();
-        if options.timeout.is_some() || options.cancellation.is_some() {
+        let why = Arc::new(AtomicU8::new(STOP_NONE));
+        if options.timeout.is_some()
+            || options.cancellation.is_some()
+            || options.memory_budget.is_some()
+        {
             let token = token.clone();
             let deadline = options.timeout.map(|t| Instant::now() + t);
             let cancellation = options.cancellation.clone();
+            let memory_ceiling = options
+                .memory_budget
+                .and_then(|budget| Some(resident_bytes()?.saturating_add(budget)));
+            let why = Arc::clone(&why);
             thread::spawn(move || {
                 while finished.recv_timeout(WATCHDOG_TICK) == Err(mpsc::RecvTimeoutError::Timeout) {
-                    let late = deadline.is_some_and(|d| Instant::now() >= d);
-                    let abandoned = cancellation.as_ref().is_some_and(|c| c.is_cancelled());
-                    if late || abandoned {
-                        token.cancel();
-                        return;
-                    }
+                    let reason = if deadline.is_some_and(|d| Instant::now() >= d) {
+                        STOP_TIMEOUT
+                    } else if cancellation.as_ref().is_some_and(|c| c.is_cancelled()) {
+                        STOP_CALLER
+                    } else if memory_ceiling
+                        .is_some_and(|ceiling| resident_bytes().is_some_and(|r| r > ceiling))
+                    {
+                        STOP_MEMORY
+                    } else {
+                        continue;
+                    };
+                    why.store(reason, Ordering::SeqCst);
+                    token.cancel();
+                    return;
                 }
             });
         }
         let timeout_error = |e: QueryEvaluationError| match e {
-            QueryEvaluationError::Cancelled => StoreError::QueryTimeout {
-                seconds: options.timeout.map_or(0.0, |t| t.as_secs_f64()),
+            QueryEvaluationError::Cancelled => match why.load(Ordering::SeqCst) {
+                STOP_MEMORY => StoreError::QueryMemory {
+                    megabytes: options.memory_budget.unwrap_or(0) / (1024 * 1024),
+                },
+                STOP_CALLER => StoreError::QueryCancelled,
+                _ => StoreError::QueryTimeout {
+                    seconds: options.timeout.map_or(0.0, |t| t.as_secs_f64()),
+                },
             },
             other => StoreError::QueryEvaluation(other.to_string()),
         };

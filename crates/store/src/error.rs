@@ -24,6 +24,25 @@ pub enum StoreError {
     /// A query that failed while running.
     #[error("query evaluation failed: {0}")]
     QueryEvaluation(String),
+
+    /// The caller stopped the query.
+    #[error("query cancelled")]
+    QueryCancelled,
+
+    /// The query needed more memory than its budget.
+    #[error("query stopped: it needed more than its memory budget of {megabytes} MiB")]
+    QueryMemory {
+        /// The budget.
+        megabytes: u64,
+    },
+
+    /// The query would not stop in time or would exhaust memory, and is refused before it runs.
+    #[error("query refused: {0}")]
+    QueryRefused(String),
+
+    /// The query calls a remote service; the store never connects anywhere.
+    #[error("SERVICE <{0}> refused: this store does not make outbound connections")]
+    ServiceRefused(String),
     /// A query that ran past its time limit and was stopped.
     #[error("query stopped after its time limit of {seconds} s")]
     QueryTimeout {

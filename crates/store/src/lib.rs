@@ -4,6 +4,7 @@ mod archive;
 mod boundary;
 mod embedded;
 mod error;
+mod guard;
 
 pub use archive::{ArchivedPayload, PayloadArchive};
 pub use boundary::{

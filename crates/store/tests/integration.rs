@@ -190,30 +190,66 @@ fn results_beyond_the_limit_are_marked_truncated() {
 }
 
 #[test]
-fn a_cross_product_query_is_stopped_by_its_timeout() {
+fn a_large_cross_product_is_refused_before_it_runs() {
     let store = EmbeddedStore::in_memory().unwrap();
     store.ingest(batch(observations(300, 1.0))).unwrap();
-    let options = QueryOptions {
-        max_results: 10,
-        timeout: Some(std::time::Duration::from_millis(300)),
-        cancellation: None,
-    };
     let started = std::time::Instant::now();
     let result = store.query(
         "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-        &options,
+        &QueryOptions::default(),
     );
+    assert!(
+        matches!(result, Err(StoreError::QueryRefused(_))),
+        "{result:?}"
+    );
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    // Parts joined by a shared variable, or a cross product with a tiny part, still run.
+    for query in [
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?c ?e ?f }",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?a a <http://www.w3.org/ns/sosa/Observation> . <https://nothing.example/x> ?p ?o }",
+        "SELECT * WHERE { { ?a ?b ?c } UNION { ?d ?e ?f } } LIMIT 3",
+    ] {
+        store
+            .query(query, &QueryOptions::default())
+            .unwrap_or_else(|e| panic!("{query}: {e}"));
+    }
+}
+
+#[test]
+fn service_calls_are_refused() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    let result = store.query(
+        "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+        &QueryOptions::default(),
+    );
+    assert!(
+        matches!(result, Err(StoreError::ServiceRefused(_))),
+        "{result:?}"
+    );
+}
+
+/// Connected (so not refused) but slow: every triple paired with every triple of its predicate.
+const EXPENSIVE_QUERY: &str = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?x . ?b ?p ?y . ?c ?p ?z }";
+
+#[test]
+fn an_expensive_query_is_stopped_by_its_timeout() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(100, 1.0))).unwrap();
+    let options = QueryOptions {
+        max_results: 10,
+        timeout: Some(std::time::Duration::from_millis(300)),
+        ..QueryOptions::default()
+    };
+    let started = std::time::Instant::now();
+    // Triples joined on their predicate only: a lot of work, all of it reading the store.
+    let result = store.query(EXPENSIVE_QUERY, &options);
+    eprintln!("stopped after {:?}", started.elapsed());
     assert!(
         matches!(result, Err(StoreError::QueryTimeout { .. })),
         "{result:?}"
     );
-    // Only a guard against a hang: how soon the engine notices the cancellation depends on
-    // the machine's load (a prompt stop is the server's job, with its own watchdog).
-    assert!(
-        started.elapsed() < std::time::Duration::from_secs(120),
-        "{:?}",
-        started.elapsed()
-    );
+    // Only a guard against a hang: how soon the engine notices depends on the machine's load.
+    assert!(started.elapsed() < std::time::Duration::from_secs(120));
 }
 
 #[test]
@@ -320,20 +356,34 @@ fn pattern_counts_are_exact_below_the_cap_and_a_floor_above_it() {
 #[test]
 fn a_query_stops_when_its_caller_cancels_it() {
     let store = EmbeddedStore::in_memory().unwrap();
-    store.ingest(batch(observations(300, 1.0))).unwrap();
+    store.ingest(batch(observations(100, 1.0))).unwrap();
     let cancellation = QueryCancellation::new();
     let options = QueryOptions {
         max_results: 10,
         timeout: None,
         cancellation: Some(cancellation.clone()),
+        ..QueryOptions::default()
     };
     cancellation.cancel();
-    let result = store.query(
-        "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }",
-        &options,
-    );
+    let result = store.query(EXPENSIVE_QUERY, &options);
     assert!(
-        matches!(result, Err(StoreError::QueryTimeout { .. })),
+        matches!(result, Err(StoreError::QueryCancelled)),
+        "{result:?}"
+    );
+}
+
+#[test]
+fn a_query_beyond_its_memory_budget_is_stopped() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(100, 1.0))).unwrap();
+    let options = QueryOptions {
+        timeout: Some(std::time::Duration::from_secs(60)),
+        memory_budget: Some(1),
+        ..QueryOptions::default()
+    };
+    let result = store.query(EXPENSIVE_QUERY, &options);
+    assert!(
+        matches!(result, Err(StoreError::QueryMemory { .. })),
         "{result:?}"
     );
 }

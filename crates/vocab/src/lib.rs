@@ -260,6 +260,12 @@ vocabulary!(
     EXTENT = "extent",
     /// `dct:isPartOf`.
     IS_PART_OF = "isPartOf",
+    /// `dct:license`.
+    LICENSE = "license",
+    /// `dct:modified`.
+    MODIFIED = "modified",
+    /// `dct:description`.
+    DESCRIPTION = "description",
 });
 
 vocabulary!(
@@ -496,6 +502,8 @@ vocabulary!(
     SERVICE = "service",
     /// `dcat:accessURL`.
     ACCESS_URL = "accessURL",
+    /// `dcat:accessService`.
+    ACCESS_SERVICE = "accessService",
     /// `dcat:endpointURL`.
     ENDPOINT_URL = "endpointURL",
     /// `dcat:mediaType`.

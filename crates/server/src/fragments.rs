@@ -1,0 +1,186 @@
+//! `/fragments`: Triple and Quad Pattern Fragments.
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use belfort_fragments::{FragmentDocument, GraphSelection, Selector, object_parameter};
+use belfort_store::{GraphSelector, QuadPattern};
+use oxrdf::{BlankNode, NamedNode, NamedOrBlankNode, Quad, Term};
+
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::respond::{self, HTML, Negotiated, RDF_MEDIA_TYPES};
+use crate::{AppState, html};
+
+/// Fragment pages change when a harvest lands; a minute of caching is harmless.
+const CACHE_CONTROL: &str = "public, max-age=60";
+
+/// One fragment page in the representation the client asked for.
+pub async fn fragment(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    Metrics::bump(&state.metrics.fragment_requests);
+    let pairs = url::form_urlencoded::parse(request.query_string().as_bytes());
+    let (selector, page) = Selector::from_query_pairs(pairs)
+        .map_err(|e| ApiError::bad_request("invalid-selector", e.to_string()))?;
+    if page > state.config.max_page {
+        return Err(ApiError::bad_request(
+            "page-out-of-range",
+            format!(
+                "page {page} is beyond the last page served ({}); narrow the pattern or use /sparql",
+                state.config.max_page
+            ),
+        ));
+    }
+    let (media_type, etag) = match respond::negotiate_cached(
+        &request,
+        state.store.data_version(),
+        RDF_MEDIA_TYPES,
+        CACHE_CONTROL,
+        &state.metrics,
+    )? {
+        Negotiated::NotModified(response) => return Ok(response),
+        Negotiated::Build { media_type, etag } => (media_type, etag),
+    };
+
+    let pattern = QuadPattern {
+        subject: selector.subject.clone(),
+        predicate: selector.predicate.clone(),
+        object: selector.object.clone(),
+        graph: match &selector.graph {
+            None => GraphSelector::Any,
+            Some(GraphSelection::Default) => GraphSelector::Default,
+            Some(GraphSelection::Named(graph)) => GraphSelector::Named(graph.clone()),
+        },
+    };
+    let page_size = state.fragments.page_size();
+    let offset = (page - 1).saturating_mul(page_size as u64);
+    let worker = state.clone();
+    let (matches, total) = web::block(move || {
+        let matches = worker.store.pattern_page(&pattern, offset, page_size)?;
+        let cap = worker.config.exact_count_limit.max(page_size as u64);
+        let total = worker.counts.count(&worker.store, &pattern, cap)?;
+        Ok::<_, belfort_store::StoreError>((matches, total))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+
+    let genid = format!("{}/.well-known/genid/", state.public_base);
+    let data = matches
+        .quads
+        .into_iter()
+        .map(|q| skolemise(q, &genid))
+        .collect();
+    let document = state
+        .fragments
+        .build(&selector, page, data, total, matches.has_more);
+    let body = if media_type == HTML {
+        fragment_html(&state, &selector, &document).into_bytes()
+    } else {
+        let format = respond::rdf_format(media_type)
+            .ok_or_else(|| ApiError::internal(format!("no serialiser for {media_type}")))?;
+        respond::serialize_rdf(format, document.quads(), document.triples())?
+    };
+    let mut response = respond::representation(media_type, body, &etag, CACHE_CONTROL);
+    if document.page_iri.as_str().len() < 8 * 1024
+        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&format!(
+            "<{}>; rel=\"canonical\"",
+            document.page_iri.as_str()
+        ))
+    {
+        response
+            .headers_mut()
+            .insert(actix_web::http::header::LINK, value);
+    }
+    Ok(response)
+}
+
+/// Blank nodes never leave the server: they become IRIs under `/.well-known/genid/`.
+fn skolemise(quad: Quad, genid: &str) -> Quad {
+    let skolem = |node: &BlankNode| NamedNode::new_unchecked(format!("{genid}{}", node.as_str()));
+    let subject = match &quad.subject {
+        NamedOrBlankNode::BlankNode(node) => skolem(node).into(),
+        other => other.clone(),
+    };
+    let object = match &quad.object {
+        Term::BlankNode(node) => skolem(node).into(),
+        other => other.clone(),
+    };
+    let graph_name = match &quad.graph_name {
+        oxrdf::GraphName::BlankNode(node) => skolem(node).into(),
+        other => other.clone(),
+    };
+    Quad::new(subject, quad.predicate, object, graph_name)
+}
+
+fn fragment_html(state: &AppState, selector: &Selector, document: &FragmentDocument) -> String {
+    let endpoint = format!("{}/fragments", state.public_base);
+    let value = |term: Option<String>| html::attr(&term.unwrap_or_default());
+    let object = selector.object.as_ref().map(object_parameter);
+    let graph = match &selector.graph {
+        None => String::new(),
+        Some(GraphSelection::Default) => "urn:x-belfort:default-graph".to_owned(),
+        Some(GraphSelection::Named(graph)) => graph.as_str().to_owned(),
+    };
+    let mut body = format!(
+        r#"<form action="{endpoint}" method="get">
+<label>subject <input type="text" name="subject" value="{subject}"></label>
+<label>predicate <input type="text" name="predicate" value="{predicate}"></label>
+<label>object <input type="text" name="object" value="{object}"></label>
+<label>graph <input type="text" name="graph" value="{graph}"> <span class="muted">(empty: every graph, as triples)</span></label>
+<button type="submit">Find matching triples</button>
+</form>
+<p>About {total} matching triples; page {page}, {size} per page.</p>
+<table><thead><tr><th>subject</th><th>predicate</th><th>object</th>{graph_head}</tr></thead><tbody>
+"#,
+        endpoint = html::attr(&endpoint),
+        subject = value(selector.subject.as_ref().map(|s| s.as_str().to_owned())),
+        predicate = value(selector.predicate.as_ref().map(|p| p.as_str().to_owned())),
+        object = value(object),
+        graph = html::attr(&graph),
+        total = document.total,
+        page = document.page,
+        size = state.fragments.page_size(),
+        graph_head = if selector.is_quad_pattern() {
+            "<th>graph</th>"
+        } else {
+            ""
+        },
+    );
+    for quad in &document.data {
+        let subject: Term = quad.subject.clone().into();
+        let graph_cell = if selector.is_quad_pattern() {
+            match &quad.graph_name {
+                oxrdf::GraphName::NamedNode(graph) => {
+                    format!(
+                        "<td>{}</td>",
+                        html::term(&graph.clone().into(), &endpoint, "graph")
+                    )
+                }
+                _ => "<td>default</td>".to_owned(),
+            }
+        } else {
+            String::new()
+        };
+        body.push_str(&format!(
+            "<tr><td>{}</td><td>{}</td><td>{}</td>{graph_cell}</tr>\n",
+            html::term(&subject, &endpoint, "subject"),
+            html::term(&quad.predicate.clone().into(), &endpoint, "predicate"),
+            html::term(&quad.object, &endpoint, "object"),
+        ));
+    }
+    body.push_str("</tbody></table>\n<p>");
+    if let Some(previous) = &document.previous {
+        body.push_str(&format!(
+            r#"<a rel="prev" href="{}">previous</a> "#,
+            html::attr(previous.as_str())
+        ));
+    }
+    if let Some(next) = &document.next {
+        body.push_str(&format!(
+            r#"<a rel="next" href="{}">next</a>"#,
+            html::attr(next.as_str())
+        ));
+    }
+    body.push_str("</p>");
+    html::page(&state.public_base, "Triple Pattern Fragments", &body)
+}
