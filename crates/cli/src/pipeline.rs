@@ -70,6 +70,7 @@ impl Pipeline<'_> {
         let mut report = FeedReport::default();
         let mut batch = IngestBatch {
             feed_graph: Some(self.minter.feed_graph(&feed.id)),
+            context_graph: Some(self.minter.context_graph()),
             ..IngestBatch::default()
         };
         let mut meta_triples = self.describe_feed(feed, &feed_iri);

@@ -283,14 +283,13 @@ impl Drop for KillOnDrop {
     }
 }
 
-#[test]
-fn demo_serves_what_it_harvested_and_prints_the_address() {
+/// Starts `belfort demo` on a free port; returns the process and the printed address.
+fn start_demo(data: &Path) -> (KillOnDrop, String) {
     use std::io::BufRead;
-    let data = tempfile::tempdir().unwrap();
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_belfort"))
             .args(["demo", "--bind", "127.0.0.1:0", "--data"])
-            .arg(data.path())
+            .arg(data)
             .env_remove("BELFORT_CONFIG")
             .env_remove("BELFORT_BIND")
             .stdout(Stdio::piped())
@@ -305,6 +304,13 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
         .unwrap();
     let address = address.trim().trim_end_matches('/').to_owned();
     assert!(address.starts_with("http://127.0.0.1:"), "{address}");
+    (child, address)
+}
+
+#[test]
+fn demo_serves_what_it_harvested_and_prints_the_address() {
+    let data = tempfile::tempdir().unwrap();
+    let (_demo, address) = start_demo(data.path());
     let client = reqwest::blocking::Client::new();
     assert_eq!(
         client
@@ -333,4 +339,126 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
         .unwrap();
     assert_eq!(fragment.status(), 200);
     assert!(fragment.text().unwrap().contains("hydra:totalItems"));
+}
+
+const PREFIXES: &str = "PREFIX sosa: <http://www.w3.org/ns/sosa/>
+PREFIX time: <http://www.w3.org/2006/time#>
+PREFIX geo: <http://www.opengis.net/ont/geosparql#>
+PREFIX qudt: <http://qudt.org/schema/qudt/>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX bf: <https://w3id.org/belfort/ns#>
+PREFIX id: <https://data.example.org/id/>
+PREFIX pollutant: <http://dd.eionet.europa.eu/vocabulary/aq/pollutant/>
+PREFIX property: <https://w3id.org/belfort/property/>
+";
+
+/// Questions a policy researcher asks: per city, per property, per sensor, per day.
+const RESEARCHER_QUERIES: &[&str] = &[
+    // Every PM2.5 value.
+    "SELECT ?o ?v WHERE { ?o sosa:observedProperty pollutant:6001 ; sosa:hasSimpleResult ?v }",
+    // One sensor's readings with their times.
+    "SELECT ?o ?v ?t WHERE { ?o sosa:madeBySensor <https://data.example.org/id/sensor/sensor-community/31415> ; sosa:hasSimpleResult ?v ; sosa:resultTime ?t }",
+    // The sensors of a city.
+    "SELECT ?s WHERE { ?s bf:city <https://data.example.org/id/city/antwerpen> ; a sosa:Sensor }",
+    // What is measured in Gent, per observation.
+    "SELECT ?o ?p WHERE { ?s bf:city <https://data.example.org/id/city/gent> . ?o sosa:madeBySensor ?s ; sosa:observedProperty ?p }",
+    // Car counts per road segment.
+    "SELECT ?o ?v ?f WHERE { ?o sosa:observedProperty property:traffic-count-car ; sosa:hasSimpleResult ?v ; sosa:hasFeatureOfInterest ?f }",
+    // Readings of one day, through the phenomenon time's beginning.
+    "SELECT ?o ?t WHERE { ?o sosa:phenomenonTime ?i . ?i time:hasBeginning ?b . ?b time:inXSDDateTimeStamp ?t FILTER(STRSTARTS(STR(?t), \"2024-01-15\")) }",
+    // Feeds, their cities and the cities' names.
+    "SELECT ?feed ?city ?name WHERE { ?feed a bf:Feed ; bf:city ?city . ?city rdfs:label ?name }",
+    // What one sensor observes.
+    "SELECT ?p WHERE { <https://data.example.org/id/sensor/sensor-community/31415> sosa:observes ?p }",
+    // Where the features of interest are.
+    "SELECT ?f ?wkt WHERE { ?f geo:hasGeometry ?g . ?g geo:asWKT ?wkt }",
+    // Values with their units, for PM10.
+    "SELECT ?o ?n ?u WHERE { ?o sosa:observedProperty pollutant:5 ; sosa:hasResult ?r . ?r qudt:numericValue ?n ; qudt:hasUnit ?u }",
+    // Every observation of a city's sensors with the payload it came from.
+    "SELECT ?o ?payload WHERE { ?s bf:city <https://data.example.org/id/city/antwerpen> . ?o sosa:madeBySensor ?s ; prov:wasDerivedFrom ?payload . ?payload a bf:Payload }",
+];
+
+/// A SPARQL JSON term in the form the Comunica driver prints.
+fn json_term(value: &serde_json::Value) -> String {
+    let text = value["value"].as_str().unwrap();
+    match value["type"].as_str().unwrap() {
+        "uri" => format!("<{text}>"),
+        "bnode" => format!("_:{text}"),
+        _ => {
+            let quoted = serde_json::to_string(text).unwrap();
+            if let Some(language) = value["xml:lang"].as_str() {
+                format!("{quoted}@{language}")
+            } else {
+                match value["datatype"].as_str() {
+                    Some(dt) if dt != "http://www.w3.org/2001/XMLSchema#string" => {
+                        format!("{quoted}^^<{dt}>")
+                    }
+                    _ => quoted,
+                }
+            }
+        }
+    }
+}
+
+fn sorted_rows(rows: Vec<std::collections::BTreeMap<String, String>>) -> Vec<String> {
+    let mut rows: Vec<String> = rows.into_iter().map(|r| format!("{r:?}")).collect();
+    rows.sort();
+    rows
+}
+
+#[test]
+fn comunica_over_the_fragments_agrees_with_the_sparql_endpoint() {
+    let judges = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/judges");
+    assert!(
+        judges.join("node_modules/@comunica/query-sparql").is_dir(),
+        "Comunica is missing: run `npm ci` in {} (.ci/run does)",
+        judges.display()
+    );
+    let data = tempfile::tempdir().unwrap();
+    let (_demo, address) = start_demo(data.path());
+    let client = reqwest::blocking::Client::new();
+    for (index, body) in RESEARCHER_QUERIES.iter().enumerate() {
+        let query = format!("{PREFIXES}{body}");
+        let expected: serde_json::Value = client
+            .post(format!("{address}/sparql"))
+            .header("Content-Type", "application/sparql-query")
+            .header("Accept", "application/sparql-results+json")
+            .body(query.clone())
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let expected = sorted_rows(
+            expected["results"]["bindings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|b| {
+                    b.as_object()
+                        .unwrap()
+                        .iter()
+                        .map(|(k, v)| (k.clone(), json_term(v)))
+                        .collect()
+                })
+                .collect(),
+        );
+        let file = data.path().join(format!("query-{index}.rq"));
+        std::fs::write(&file, &query).unwrap();
+        let output = Command::new("node")
+            .arg(judges.join("comunica_select.mjs"))
+            .arg(format!("{address}/fragments"))
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "query {index}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let actual = sorted_rows(serde_json::from_slice(&output.stdout).unwrap());
+        assert!(!expected.is_empty(), "query {index} has no answer: {body}");
+        assert_eq!(actual, expected, "query {index}: {body}");
+    }
 }

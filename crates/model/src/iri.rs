@@ -124,6 +124,12 @@ impl IriMinter {
         self.mint(&["graph", feed.city(), feed.name()])
     }
 
+    /// The named graph of what observations of every feed share: sensors, features, times.
+    /// One graph, so a sensor that two feeds report is described once.
+    pub fn context_graph(&self) -> NamedNode {
+        self.mint(&["graph", "context"])
+    }
+
     /// The named graph of provenance and metadata.
     pub fn metadata_graph(&self) -> NamedNode {
         self.mint(&["graph", "meta"])

@@ -298,6 +298,7 @@ async fn run(
         cancellation: Some(cancellation),
         default_graphs: query.default_graphs,
         named_graphs: query.named_graphs,
+        base_iri: Some(format!("{}/sparql", state.public_base)),
         ..QueryOptions::default()
     };
     let (sender, receiver) = tokio::sync::oneshot::channel();

@@ -14,7 +14,7 @@ use belfort_model::{
 use belfort_server::{RunningServer, ServerConfig};
 use belfort_store::{EmbeddedStore, IngestBatch, ObservationStore};
 use chrono::{Duration as Hours, TimeZone, Utc};
-use oxrdf::{Dataset, GraphName, NamedNode, NamedOrBlankNode, Quad, Term};
+use oxrdf::{Dataset, GraphName, NamedNode, NamedOrBlankNode, Term};
 use oxrdfio::{RdfFormat, RdfParser};
 use reqwest::blocking::{Client, Response};
 use reqwest::header;
@@ -435,8 +435,6 @@ fn links_follow_the_configured_public_base() {
 #[test]
 fn minted_iris_dereference() {
     let running = Running::start(2, config());
-    let catalogue = Catalogue::bundled().unwrap();
-    let _ = catalogue;
     let observation = observations("1", 1).remove(0).iri;
     let path = observation.as_str().strip_prefix(BASE_IRI).unwrap();
     let response = running.get(&format!("/id/{path}"), "text/turtle");
@@ -795,10 +793,4 @@ fn protocol_dataset_parameters_select_graphs() {
         .json()
         .unwrap();
     assert_eq!(elsewhere["results"]["bindings"][0]["n"]["value"], "0");
-    let _ = Quad::new(
-        NamedNode::new("http://a.example/s").unwrap(),
-        NamedNode::new("http://a.example/p").unwrap(),
-        NamedNode::new("http://a.example/o").unwrap(),
-        GraphName::DefaultGraph,
-    );
 }

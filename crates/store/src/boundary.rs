@@ -15,6 +15,9 @@ use crate::StoreError;
 pub struct IngestBatch {
     /// The named graph of the feed the observations belong to.
     pub feed_graph: Option<NamedNode>,
+    /// The named graph of the observations' context (sensors, features, times), shared by
+    /// every feed so that shared descriptions are stored once; `None`: the feed graph.
+    pub context_graph: Option<NamedNode>,
     /// The observations, already in RDF.
     pub observations: Vec<ObservationRdf>,
     /// Everything else written in the same transaction: provenance in the metadata graph,
@@ -76,6 +79,8 @@ pub struct QueryOptions {
     pub default_graphs: Vec<NamedNode>,
     /// The SPARQL protocol's `named-graph-uri`: when not empty, the only named graphs.
     pub named_graphs: Vec<NamedNode>,
+    /// The base IRI relative IRIs in the query resolve against (the endpoint's address).
+    pub base_iri: Option<String>,
     /// The query is stopped when the process has grown by more than this many bytes since it
     /// started (joins materialise intermediate results in memory).
     pub memory_budget: Option<u64>,
@@ -89,6 +94,7 @@ impl Default for QueryOptions {
             cancellation: None,
             default_graphs: Vec::new(),
             named_graphs: Vec::new(),
+            base_iri: None,
             memory_budget: Some(2 * 1024 * 1024 * 1024),
         }
     }

@@ -110,6 +110,8 @@ impl EmbeddedStore {
             GraphSelector::Default => Some(GraphNameRef::DefaultGraph),
             GraphSelector::Named(name) => Some(GraphNameRef::NamedNode(name.as_ref())),
         };
+        let across_graphs = graph.is_none();
+        let mut previous: Option<Quad> = None;
         self.store
             .quads_for_pattern(
                 pattern.subject.as_ref().map(Into::into),
@@ -118,6 +120,21 @@ impl EmbeddedStore {
                 graph,
             )
             .map(|quad| quad.map_err(StoreError::from))
+            // Across graphs a triple stored in several graphs comes once: the engine's indexes
+            // put the graph last, so its copies are adjacent.
+            .filter(move |quad| {
+                let Ok(quad) = quad else { return true };
+                if !across_graphs {
+                    return true;
+                }
+                let repeated = previous.as_ref().is_some_and(|p| {
+                    p.subject == quad.subject
+                        && p.predicate == quad.predicate
+                        && p.object == quad.object
+                });
+                previous = Some(quad.clone());
+                !repeated
+            })
     }
 
     fn count_for_guard(&self, pattern: &CountablePattern) -> Result<u64, StoreError> {
@@ -193,6 +210,9 @@ impl ObservationStore for EmbeddedStore {
         let graph = batch
             .feed_graph
             .map_or(GraphName::DefaultGraph, GraphName::NamedNode);
+        let context_graph = batch
+            .context_graph
+            .map_or_else(|| graph.clone(), GraphName::NamedNode);
         let mut outcome = IngestOutcome::default();
         // The value of every observation seen earlier in this batch, to catch in-batch conflicts.
         let mut seen: HashMap<NamedNode, Option<Term>> = HashMap::new();
@@ -230,7 +250,7 @@ impl ObservationStore for EmbeddedStore {
             for triple in observation.context {
                 // Most context triples repeat (same sensor, same hour): clone only new ones.
                 if !context.contains(&triple) {
-                    quads.push(triple.clone().in_graph(graph.clone()));
+                    quads.push(triple.clone().in_graph(context_graph.clone()));
                     context.insert(triple);
                 }
             }
@@ -245,10 +265,17 @@ impl ObservationStore for EmbeddedStore {
     }
 
     fn query(&self, query: &str, options: &QueryOptions) -> Result<QueryAnswer, StoreError> {
-        guard::check(query, &|pattern| self.count_for_guard(pattern))?;
+        guard::check(query, options.base_iri.as_deref(), &|pattern| {
+            self.count_for_guard(pattern)
+        })?;
         let token = CancellationToken::new();
-        let mut prepared = SparqlEvaluator::new()
-            .with_cancellation_token(token.clone())
+        let mut evaluator = SparqlEvaluator::new().with_cancellation_token(token.clone());
+        if let Some(base) = &options.base_iri {
+            evaluator = evaluator
+                .with_base_iri(base.as_str())
+                .map_err(|e| StoreError::QuerySyntax(format!("base IRI <{base}>: {e}")))?;
+        }
+        let mut prepared = evaluator
             .parse_query(query)
             .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
         // Without FROM, the default graph is the union of every graph: observations live in

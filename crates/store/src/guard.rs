@@ -38,10 +38,17 @@ pub struct CountablePattern {
 /// Checks a query before it runs; `count` gives the (capped) number of matches of a pattern.
 pub fn check(
     query: &str,
+    base_iri: Option<&str>,
     count: &dyn Fn(&CountablePattern) -> Result<u64, StoreError>,
 ) -> Result<(), StoreError> {
+    let mut parser = SparqlParser::new();
+    if let Some(base) = base_iri
+        && let Ok(with_base) = SparqlParser::new().with_base_iri(base)
+    {
+        parser = with_base;
+    }
     // Syntax errors are reported by the engine's own parser, with its messages.
-    let Ok(parsed) = SparqlParser::new().parse_query(query) else {
+    let Ok(parsed) = parser.parse_query(query) else {
         return Ok(());
     };
     let pattern = match &parsed {

@@ -387,3 +387,25 @@ fn a_query_beyond_its_memory_budget_is_stopped() {
         "{result:?}"
     );
 }
+
+#[test]
+fn a_triple_in_several_graphs_matches_once_across_graphs() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(3, 1.0))).unwrap();
+    // The same context written into a second feed's graph.
+    let mut second = batch(observations(3, 1.0));
+    second.feed_graph =
+        Some(oxrdf::NamedNode::new("https://data.example.org/id/graph/gent/other").unwrap());
+    store.ingest(second).unwrap();
+    let sensors = QuadPattern {
+        subject: None,
+        predicate: Some(belfort_vocab::rdf::TYPE.into_owned()),
+        object: Some(belfort_vocab::sosa::SENSOR.into_owned().into()),
+        graph: GraphSelector::Any,
+    };
+    assert_eq!(store.pattern_page(&sensors, 0, 10).unwrap().quads.len(), 1);
+    assert_eq!(
+        store.count_pattern(&sensors, 100).unwrap(),
+        PatternCount::Exact(1)
+    );
+}
