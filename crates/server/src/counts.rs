@@ -1,9 +1,9 @@
 //! Fragment counts: exact when small, otherwise an estimate that costs no scan per request.
 //!
-//! A count is first taken up to a cap. Above the cap the answer is the exact count from an
-//! earlier background count of the same pattern at the same data version when there is one,
-//! else the cap itself (a true lower bound, never 0) while one background thread counts the
-//! pattern exactly for the requests that follow.
+//! A count taken earlier for the same pattern at the same data version is reused. Otherwise
+//! the pattern is counted up to a cap: below it the count is exact; above it the answer is the
+//! cap itself (a true lower bound, never 0) while one background thread counts the pattern
+//! exactly for the requests that follow.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -17,7 +17,7 @@ const REMEMBERED_PATTERNS: usize = 4096;
 /// Exact counts of large patterns, per data version.
 #[derive(Default)]
 pub struct CountCache {
-    exact: Arc<Mutex<HashMap<QuadPattern, (u64, u64)>>>,
+    exact: Arc<Remembered>,
     counting: Arc<AtomicBool>,
 }
 
@@ -29,24 +29,33 @@ impl CountCache {
         pattern: &QuadPattern,
         cap: u64,
     ) -> Result<u64, StoreError> {
+        let version = store.data_version();
+        if let Some(count) = self.remembered(pattern, version) {
+            return Ok(count);
+        }
         match store.count_pattern(pattern, cap)? {
-            PatternCount::Exact(count) => Ok(count),
+            PatternCount::Exact(count) => {
+                self.remember(pattern.clone(), version, count);
+                Ok(count)
+            }
             PatternCount::AtLeast(floor) => {
-                let version = store.data_version();
-                let remembered = self
-                    .exact
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .get(pattern)
-                    .filter(|(at, _)| *at == version)
-                    .map(|(_, count)| *count);
-                if let Some(count) = remembered {
-                    return Ok(count.max(floor));
-                }
                 self.count_in_background(store, pattern, version);
                 Ok(floor)
             }
         }
+    }
+
+    fn remembered(&self, pattern: &QuadPattern, version: u64) -> Option<u64> {
+        self.exact
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(pattern)
+            .filter(|(at, _)| *at == version)
+            .map(|(_, count)| *count)
+    }
+
+    fn remember(&self, pattern: QuadPattern, version: u64, count: u64) {
+        remember_in(&self.exact, pattern, version, count);
     }
 
     /// Starts an exact count unless one is already running (one at a time bounds the cost).
@@ -79,4 +88,17 @@ impl CountCache {
             self.counting.store(false, Ordering::SeqCst);
         }
     }
+}
+
+/// Remembered counts per pattern, at a data version.
+type Remembered = Mutex<HashMap<QuadPattern, (u64, u64)>>;
+
+fn remember_in(exact: &Remembered, pattern: QuadPattern, version: u64, count: u64) {
+    let mut exact = exact
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if exact.len() >= REMEMBERED_PATTERNS {
+        exact.clear();
+    }
+    exact.insert(pattern, (version, count));
 }

@@ -101,40 +101,23 @@ impl EmbeddedStore {
         Ok(())
     }
 
-    fn matching<'a>(
-        &'a self,
-        pattern: &'a QuadPattern,
-    ) -> impl Iterator<Item = Result<Quad, StoreError>> + 'a {
-        let graph = match &pattern.graph {
-            GraphSelector::Any => None,
-            GraphSelector::Default => Some(GraphNameRef::DefaultGraph),
-            GraphSelector::Named(name) => Some(GraphNameRef::NamedNode(name.as_ref())),
-        };
-        let across_graphs = graph.is_none();
-        let mut previous: Option<Quad> = None;
-        self.store
-            .quads_for_pattern(
-                pattern.subject.as_ref().map(Into::into),
-                pattern.predicate.as_ref().map(Into::into),
-                pattern.object.as_ref().map(Into::into),
-                graph,
-            )
-            .map(|quad| quad.map_err(StoreError::from))
-            // Across graphs a triple stored in several graphs comes once: the engine's indexes
-            // put the graph last, so its copies are adjacent.
-            .filter(move |quad| {
-                let Ok(quad) = quad else { return true };
-                if !across_graphs {
-                    return true;
-                }
-                let repeated = previous.as_ref().is_some_and(|p| {
-                    p.subject == quad.subject
-                        && p.predicate == quad.predicate
-                        && p.object == quad.object
-                });
-                previous = Some(quad.clone());
-                !repeated
-            })
+    /// Runs a query built from a pattern: over the union of every graph for `Any`, over the
+    /// real default graph for `Default`, and with `GRAPH` for a named graph.
+    fn evaluate_pattern_query(
+        &self,
+        query: &str,
+        pattern: &QuadPattern,
+    ) -> Result<QueryResults<'_>, StoreError> {
+        let mut prepared = SparqlEvaluator::new()
+            .parse_query(query)
+            .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
+        if pattern.graph == GraphSelector::Any {
+            prepared.dataset_mut().set_default_graph_as_union();
+        }
+        prepared
+            .on_store(&self.store)
+            .execute()
+            .map_err(|e| StoreError::QueryEvaluation(e.to_string()))
     }
 
     fn count_for_guard(&self, pattern: &CountablePattern) -> Result<u64, StoreError> {
@@ -418,30 +401,106 @@ impl ObservationStore for EmbeddedStore {
         offset: u64,
         limit: usize,
     ) -> Result<PatternPage, StoreError> {
-        let skip = usize::try_from(offset).unwrap_or(usize::MAX);
-        let mut matching = self.matching(pattern).skip(skip);
-        let quads = matching
-            .by_ref()
-            .take(limit)
-            .collect::<Result<Vec<_>, _>>()?;
-        let has_more = matching.next().transpose()?.is_some();
+        let query = format!(
+            "SELECT REDUCED ?s ?p ?o WHERE {{ {} }} OFFSET {offset} LIMIT {}",
+            pattern_graph_pattern(pattern),
+            limit.saturating_add(1)
+        );
+        let graph = match &pattern.graph {
+            GraphSelector::Named(name) => GraphName::NamedNode(name.clone()),
+            _ => GraphName::DefaultGraph,
+        };
+        let mut quads = Vec::with_capacity(limit.min(10_000) + 1);
+        let QueryResults::Solutions(solutions) = self.evaluate_pattern_query(&query, pattern)?
+        else {
+            return Err(StoreError::QueryEvaluation(
+                "a pattern query gave no solutions".into(),
+            ));
+        };
+        for solution in solutions {
+            let solution = solution.map_err(|e| StoreError::QueryEvaluation(e.to_string()))?;
+            let subject: oxigraph::model::NamedOrBlankNode =
+                match (&pattern.subject, solution.get("s")) {
+                    (Some(s), _) => s.clone().into(),
+                    (None, Some(Term::NamedNode(n))) => n.clone().into(),
+                    (None, Some(Term::BlankNode(b))) => b.clone().into(),
+                    _ => continue,
+                };
+            let predicate = match (&pattern.predicate, solution.get("p")) {
+                (Some(p), _) => p.clone(),
+                (None, Some(Term::NamedNode(n))) => n.clone(),
+                _ => continue,
+            };
+            let object = match (&pattern.object, solution.get("o")) {
+                (Some(o), _) => o.clone(),
+                (None, Some(o)) => o.clone(),
+                _ => continue,
+            };
+            quads.push(Quad::new(subject, predicate, object, graph.clone()));
+        }
+        let has_more = quads.len() > limit;
+        quads.truncate(limit);
         Ok(PatternPage { quads, has_more })
     }
 
     fn count_pattern(&self, pattern: &QuadPattern, cap: u64) -> Result<PatternCount, StoreError> {
-        let mut count = 0;
-        for quad in self.matching(pattern) {
-            quad?;
-            if count == cap {
-                return Ok(PatternCount::AtLeast(cap));
-            }
-            count += 1;
-        }
-        Ok(PatternCount::Exact(count))
+        let limit = if cap == u64::MAX {
+            String::new()
+        } else {
+            format!("LIMIT {}", cap.saturating_add(1))
+        };
+        let query = format!(
+            "SELECT (COUNT(*) AS ?n) WHERE {{ SELECT REDUCED ?s ?p ?o WHERE {{ {} }} {limit} }}",
+            pattern_graph_pattern(pattern)
+        );
+        let QueryResults::Solutions(mut solutions) =
+            self.evaluate_pattern_query(&query, pattern)?
+        else {
+            return Err(StoreError::QueryEvaluation(
+                "a count query gave no solutions".into(),
+            ));
+        };
+        let count = solutions
+            .next()
+            .transpose()
+            .map_err(|e| StoreError::QueryEvaluation(e.to_string()))?
+            .and_then(|s| match s.get("n") {
+                Some(Term::Literal(l)) => l.value().parse::<u64>().ok(),
+                _ => None,
+            })
+            .unwrap_or(0);
+        Ok(if count > cap {
+            PatternCount::AtLeast(cap)
+        } else {
+            PatternCount::Exact(count)
+        })
     }
 
     fn data_version(&self) -> u64 {
         self.version.load(Ordering::SeqCst)
+    }
+}
+
+/// The graph pattern of a quad pattern, constants written in, the rest `?s ?p ?o`. The engine
+/// reads a triple's copies in several graphs one after the other (its indexes put the graph
+/// last), so `SELECT REDUCED` over it yields each triple once.
+fn pattern_graph_pattern(pattern: &QuadPattern) -> String {
+    let subject = pattern
+        .subject
+        .as_ref()
+        .map_or_else(|| "?s".to_owned(), ToString::to_string);
+    let predicate = pattern
+        .predicate
+        .as_ref()
+        .map_or_else(|| "?p".to_owned(), ToString::to_string);
+    let object = pattern
+        .object
+        .as_ref()
+        .map_or_else(|| "?o".to_owned(), ToString::to_string);
+    let triple = format!("{subject} {predicate} {object} .");
+    match &pattern.graph {
+        GraphSelector::Named(graph) => format!("GRAPH {graph} {{ {triple} }}"),
+        GraphSelector::Any | GraphSelector::Default => triple,
     }
 }
 

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Publishing benchmark: Belfort against Server.js (TPF, HDT datasource) and Oxigraph server
+# (SPARQL), on the same machine, in the same run, with the same client.
+#
+# usage: bench/publish.sh WORK_DIR SIZE...        e.g. bench/publish.sh /var/tmp/belfort-bench 1m 10m
+#
+# WORK_DIR holds, per SIZE: data/sosa-SIZE.nt and data/sosa-SIZE.hdt (the dataset and its HDT
+# conversion), bf-SIZE/ (a Belfort store loaded with `belfort-serve-bench load`), ox-SIZE/ (an
+# Oxigraph store loaded with `oxigraph load`), paths-SIZE/ (TPF request mixes); and the peers:
+# node-ldf/ (npm @ldf/server 3.3.0), venv/ (pip oxigraph). bench/README.md says how to make them.
+# Environment: SECONDS_PER_RUN (10), CONCURRENCY (8), RUNS (5), QUERIES_DIR (SPARQL queries),
+# TPF_QUERY (the query Comunica runs over both TPF servers).
+set -euo pipefail
+WORK=$(cd "$1" && pwd); shift
+HERE=$(cd "$(dirname "$0")" && pwd)
+TARGET=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/debug
+SECS=${SECONDS_PER_RUN:-10}; CONC=${CONCURRENCY:-8}; RUNS=${RUNS:-5}
+QUERIES_DIR=${QUERIES_DIR:-$WORK/queries}
+BF_PORT=18181; LDF_PORT=18182; OX_PORT=18183
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+wait_for() { # URL
+  for _ in $(seq 600); do curl -sf -o /dev/null -H 'Accept: text/turtle' "$1" && return 0; sleep 0.5; done
+  echo "not answering: $1" >&2; return 1
+}
+
+for size in "$@"; do
+  echo "== $size =="
+  "$TARGET/belfort" serve --data "$WORK/bf-$size" --bind 127.0.0.1:$BF_PORT \
+    --max-queries 2 --query-timeout 600 --max-results 1000000 >/dev/null 2>"$WORK/bf-$size.log" &
+  pids+=($!)
+  sed -e "s#HDT_FILE#$WORK/data/sosa-$size.hdt#" -e "s#PORT#$LDF_PORT#" "$HERE/ldf-hdt.json" > "$WORK/ldf-$size.json"
+  "$WORK/node-ldf/node_modules/.bin/ldf-server" "$WORK/ldf-$size.json" $LDF_PORT 1 >"$WORK/ldf-$size.log" 2>&1 &
+  pids+=($!)
+  "$WORK/venv/bin/oxigraph" serve-read-only --location "$WORK/ox-$size" --bind 127.0.0.1:$OX_PORT >"$WORK/ox-$size.log" 2>&1 &
+  pids+=($!)
+  wait_for "http://127.0.0.1:$BF_PORT/health"
+  wait_for "http://127.0.0.1:$LDF_PORT/sosa"
+  sleep 2
+  for mix in by_sensor by_subject type_first type_deep scan_first mix; do
+    for server in belfort serverjs; do
+      if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; prefix=/fragments; else base=http://127.0.0.1:$LDF_PORT; prefix=/sosa; fi
+      sed "s#^/sosa#$prefix#" "$WORK/paths-$size/$mix.txt" > "$WORK/paths-$size/$mix.$server.txt"
+      printf 'tpf %-4s %-10s %-9s ' "$size" "$mix" "$server"
+      "$TARGET/belfort-serve-bench" tpf "$base" "$WORK/paths-$size/$mix.$server.txt" "$SECS" "$CONC"
+    done
+  done
+  if [ -n "${TPF_QUERY:-}" ]; then
+    for server in belfort serverjs; do
+      if [ $server = belfort ]; then url=http://127.0.0.1:$BF_PORT/fragments; else url=http://127.0.0.1:$LDF_PORT/sosa; fi
+      start=$(date +%s.%N)
+      rows=$(node "$HERE/../crates/cli/tests/judges/comunica_select.mjs" "$url" "$TPF_QUERY" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+      printf 'comunica %-4s %-9s seconds %.1f rows %s\n' "$size" "$server" "$(echo "$(date +%s.%N) - $start" | bc)" "$rows"
+    done
+  fi
+  wait_for "http://127.0.0.1:$OX_PORT/"
+  for server in belfort oxigraph; do
+    if [ $server = belfort ]; then endpoint=http://127.0.0.1:$BF_PORT/sparql; else endpoint=http://127.0.0.1:$OX_PORT/query; fi
+    for q in "$QUERIES_DIR"/*.rq; do
+      printf 'sparql %-4s %-9s ' "$size" "$server"
+      "$TARGET/belfort-serve-bench" sparql "$endpoint" "$RUNS" "$q"
+    done
+  done
+  cleanup; pids=(); sleep 2
+done
