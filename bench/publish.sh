@@ -9,7 +9,8 @@
 # Oxigraph store loaded with `oxigraph load`), paths-SIZE/ (TPF request mixes); and the peers:
 # node-ldf/ (npm @ldf/server 3.3.0), venv/ (pip oxigraph). bench/README.md says how to make them.
 # Environment: SECONDS_PER_RUN (10), CONCURRENCY (8), RUNS (5), QUERIES_DIR (SPARQL queries),
-# TPF_QUERY (the query Comunica runs over both TPF servers).
+# TPF_QUERY (the query Comunica runs over both TPF servers), BELFORT_ARGS (more `belfort serve`
+# options, e.g. `--page-cache-mb 0` to measure without the page cache).
 set -euo pipefail
 WORK=$(cd "$1" && pwd); shift
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -29,7 +30,7 @@ wait_for() { # URL
 for size in "$@"; do
   echo "== $size =="
   "$TARGET/belfort" serve --data "$WORK/bf-$size" --bind 127.0.0.1:$BF_PORT \
-    --max-queries 2 --query-timeout 600 --max-results 1000000 >/dev/null 2>"$WORK/bf-$size.log" &
+    --max-queries 2 --query-timeout 600 --max-results 1000000 ${BELFORT_ARGS:-} >/dev/null 2>"$WORK/bf-$size.log" &
   pids+=($!)
   sed -e "s#HDT_FILE#$WORK/data/sosa-$size.hdt#" -e "s#PORT#$LDF_PORT#" "$HERE/ldf-hdt.json" > "$WORK/ldf-$size.json"
   "$WORK/node-ldf/node_modules/.bin/ldf-server" "$WORK/ldf-$size.json" $LDF_PORT 1 >"$WORK/ldf-$size.log" 2>&1 &

@@ -78,6 +78,9 @@ struct ServeArgs {
     /// SPARQL queries running at once (more are answered 429).
     #[arg(long, env = "BELFORT_MAX_QUERIES", default_value_t = 2)]
     max_queries: usize,
+    /// Megabytes of rendered fragment pages kept in memory (0: none).
+    #[arg(long, env = "BELFORT_PAGE_CACHE_MB", default_value_t = 64)]
+    page_cache_mb: usize,
 }
 
 impl ServeArgs {
@@ -97,6 +100,7 @@ impl ServeArgs {
             query_timeout: std::time::Duration::from_secs_f64(self.query_timeout),
             max_results: self.max_results.max(1),
             max_concurrent_queries: self.max_queries.max(1),
+            page_cache_bytes: self.page_cache_mb.saturating_mul(1024 * 1024),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             ..ServerConfig::default()
         })

@@ -22,25 +22,26 @@ pub struct CountCache {
 }
 
 impl CountCache {
-    /// The count of `pattern`: exact up to `cap`, an estimate (never below `cap`) above it.
+    /// The count of `pattern` and whether it is exact: exact up to `cap` or once counted in
+    /// the background, else an estimate that is never below `cap`.
     pub fn count(
         &self,
         store: &Arc<dyn ObservationStore>,
         pattern: &QuadPattern,
         cap: u64,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(u64, bool), StoreError> {
         let version = store.data_version();
         if let Some(count) = self.remembered(pattern, version) {
-            return Ok(count);
+            return Ok((count, true));
         }
         match store.count_pattern(pattern, cap)? {
             PatternCount::Exact(count) => {
                 self.remember(pattern.clone(), version, count);
-                Ok(count)
+                Ok((count, true))
             }
             PatternCount::AtLeast(floor) => {
                 self.count_in_background(store, pattern, version);
-                Ok(floor)
+                Ok((floor, false))
             }
         }
     }

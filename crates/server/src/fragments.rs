@@ -1,5 +1,7 @@
 //! `/fragments`: Triple and Quad Pattern Fragments.
 
+use actix_web::http::header::{self, HeaderValue};
+use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use belfort_fragments::{FragmentDocument, GraphSelection, Selector, object_parameter};
 use belfort_store::{GraphSelector, QuadPattern};
@@ -41,6 +43,14 @@ pub async fn fragment(
         Negotiated::NotModified(response) => return Ok(response),
         Negotiated::Build { media_type, etag } => (media_type, etag),
     };
+    let page_iri = state.fragments.page_iri(&selector, page);
+    if let Some(body) = state.page_cache.get(&etag) {
+        Metrics::bump(&state.metrics.page_cache_hits);
+        return Ok(with_canonical_link(
+            respond::representation(media_type, body, &etag, CACHE_CONTROL),
+            &page_iri,
+        ));
+    }
 
     let pattern = QuadPattern {
         subject: selector.subject.clone(),
@@ -55,7 +65,7 @@ pub async fn fragment(
     let page_size = state.fragments.page_size();
     let offset = (page - 1).saturating_mul(page_size as u64);
     let worker = state.clone();
-    let (matches, total) = web::block(move || {
+    let (matches, (total, total_is_exact)) = web::block(move || {
         let matches = worker.store.pattern_page(&pattern, offset, page_size)?;
         let cap = worker.config.exact_count_limit.max(page_size as u64);
         let total = worker.counts.count(&worker.store, &pattern, cap)?;
@@ -80,18 +90,25 @@ pub async fn fragment(
             .ok_or_else(|| ApiError::internal(format!("no serialiser for {media_type}")))?;
         respond::serialize_rdf(format, document.quads(), document.triples())?
     };
-    let mut response = respond::representation(media_type, body, &etag, CACHE_CONTROL);
-    if document.page_iri.as_str().len() < 8 * 1024
-        && let Ok(value) = actix_web::http::header::HeaderValue::from_str(&format!(
-            "<{}>; rel=\"canonical\"",
-            document.page_iri.as_str()
-        ))
-    {
-        response
-            .headers_mut()
-            .insert(actix_web::http::header::LINK, value);
+    let body = Bytes::from(body);
+    // A page with an estimated count is not kept: the exact count arrives later.
+    if total_is_exact {
+        state.page_cache.put(&etag, body.clone());
     }
-    Ok(response)
+    Ok(with_canonical_link(
+        respond::representation(media_type, body, &etag, CACHE_CONTROL),
+        &page_iri,
+    ))
+}
+
+fn with_canonical_link(mut response: HttpResponse, page_iri: &NamedNode) -> HttpResponse {
+    if page_iri.as_str().len() < 8 * 1024
+        && let Ok(value) =
+            HeaderValue::from_str(&format!("<{}>; rel=\"canonical\"", page_iri.as_str()))
+    {
+        response.headers_mut().insert(header::LINK, value);
+    }
+    response
 }
 
 /// Blank nodes never leave the server: they become IRIs under `/.well-known/genid/`.

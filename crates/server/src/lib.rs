@@ -6,6 +6,7 @@ mod fragments;
 mod html;
 mod metrics;
 mod negotiate;
+mod page_cache;
 mod respond;
 mod site;
 mod sparql;
@@ -25,7 +26,11 @@ pub use error::ApiError;
 
 use counts::CountCache;
 use metrics::Metrics;
+use page_cache::PageCache;
 use sparql::QuerySlots;
+
+/// How long an idle connection is kept open.
+const KEEP_ALIVE: Duration = Duration::from_secs(75);
 
 /// How the server behaves; every limit a client can meet is here.
 #[derive(Debug, Clone)]
@@ -54,6 +59,8 @@ pub struct ServerConfig {
     pub licence: String,
     /// HTTP worker threads.
     pub workers: usize,
+    /// Bytes of rendered pages kept in memory (0: none).
+    pub page_cache_bytes: usize,
 }
 
 impl Default for ServerConfig {
@@ -71,6 +78,7 @@ impl Default for ServerConfig {
             licence: "https://data.vlaanderen.be/id/licentie/modellicentie-gratis-hergebruik/v1.0"
                 .to_owned(),
             workers: 2,
+            page_cache_bytes: 64 * 1024 * 1024,
         }
     }
 }
@@ -83,6 +91,7 @@ pub(crate) struct AppState {
     pub public_base: String,
     pub fragments: FragmentPageBuilder,
     pub counts: CountCache,
+    pub page_cache: PageCache,
     pub queries: QuerySlots,
     pub metrics: Metrics,
 }
@@ -142,6 +151,7 @@ impl RunningServer {
             store,
             queries: QuerySlots::new(config.max_concurrent_queries),
             counts: CountCache::default(),
+            page_cache: PageCache::new(config.page_cache_bytes),
             metrics: Metrics::default(),
             public_base: public_base.clone(),
             fragments,
@@ -165,6 +175,9 @@ impl RunningServer {
                             .configure(routes)
                     })
                     .on_connect(sparql::remember_client_socket)
+                    // Longer than clients' own idle timeouts (undici: 4 s), so that a client
+                    // never sends a request on a connection the server is closing.
+                    .keep_alive(KEEP_ALIVE)
                     .workers(workers)
                     .listen(listener)?
                     .run();

@@ -17,6 +17,7 @@ pub struct Metrics {
     pub sparql_truncated: AtomicU64,
     pub dereferences: AtomicU64,
     pub not_modified: AtomicU64,
+    pub page_cache_hits: AtomicU64,
 }
 
 impl Metrics {
@@ -64,6 +65,11 @@ pub async fn report(state: web::Data<AppState>) -> HttpResponse {
             "belfort_not_modified_total",
             "Requests answered 304 Not Modified.",
             &m.not_modified,
+        ),
+        (
+            "belfort_page_cache_hits_total",
+            "Fragment pages served from the page cache.",
+            &m.page_cache_hits,
         ),
     ];
     let mut body = String::new();

@@ -117,7 +117,7 @@ pub fn not_modified(etag: &str, cache_control: &str) -> HttpResponse {
 /// A 200 with the representation and its caching headers.
 pub fn representation(
     media_type: &str,
-    body: Vec<u8>,
+    body: impl Into<actix_web::web::Bytes>,
     etag: &str,
     cache_control: &str,
 ) -> HttpResponse {
@@ -131,7 +131,7 @@ pub fn representation(
         .insert_header((header::ETAG, etag.to_owned()))
         .insert_header((header::CACHE_CONTROL, cache_control.to_owned()))
         .insert_header((header::VARY, "Accept"))
-        .body(body)
+        .body(body.into())
 }
 
 /// What a cacheable GET resolves to before any work: a 304, or the chosen representation and

@@ -794,3 +794,31 @@ fn protocol_dataset_parameters_select_graphs() {
         .unwrap();
     assert_eq!(elsewhere["results"]["bindings"][0]["n"]["value"], "0");
 }
+
+#[test]
+fn a_repeated_page_comes_from_the_page_cache_and_a_new_version_does_not() {
+    let running = Running::start(5, config());
+    let path = fragment_path(RDF_TYPE, OBSERVATION);
+    let first = running.get(&path, "text/turtle").text().unwrap();
+    let second = running.get(&path, "text/turtle").text().unwrap();
+    assert_eq!(first, second);
+    let metrics = running.get("/metrics", "text/plain").text().unwrap();
+    assert!(
+        metrics.contains("belfort_page_cache_hits_total 1"),
+        "{metrics}"
+    );
+    let uncached = Running::start(
+        5,
+        ServerConfig {
+            page_cache_bytes: 0,
+            ..config()
+        },
+    );
+    uncached.get(&path, "text/turtle");
+    uncached.get(&path, "text/turtle");
+    let metrics = uncached.get("/metrics", "text/plain").text().unwrap();
+    assert!(
+        metrics.contains("belfort_page_cache_hits_total 0"),
+        "{metrics}"
+    );
+}
