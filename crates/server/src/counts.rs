@@ -75,13 +75,7 @@ impl CountCache {
             .name("belfort-count".to_owned())
             .spawn(move || {
                 if let Ok(PatternCount::Exact(count)) = store.count_pattern(&pattern, u64::MAX) {
-                    let mut exact = exact
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    if exact.len() >= REMEMBERED_PATTERNS {
-                        exact.clear();
-                    }
-                    exact.insert(pattern, (version, count));
+                    remember_in(&exact, pattern, version, count);
                 }
                 counting.store(false, Ordering::SeqCst);
             });
