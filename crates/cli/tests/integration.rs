@@ -339,6 +339,26 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
         .unwrap();
     assert_eq!(fragment.status(), 200);
     assert!(fragment.text().unwrap().contains("hydra:totalItems"));
+    // The catalogue: one dataset per feed, dated by its latest harvest.
+    let catalogue = client
+        .get(format!("{address}/"))
+        .header("Accept", "application/n-triples")
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    for feed in [
+        "gent/telraam",
+        "antwerpen/sensor-community",
+        "antwerpen/sensor-community-archive",
+    ] {
+        assert!(
+            catalogue.contains(&format!(
+                "<https://data.example.org/id/feed/{feed}> <http://purl.org/dc/terms/modified> \""
+            )),
+            "{feed} has no dct:modified in {catalogue}"
+        );
+    }
 }
 
 const PREFIXES: &str = "PREFIX sosa: <http://www.w3.org/ns/sosa/>

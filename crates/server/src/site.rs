@@ -3,7 +3,7 @@
 use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use belfort_store::{GraphSelector, QuadPattern, QueryAnswer, QueryOptions};
-use belfort_vocab::{belfort, dcat, dct, rdf, rdfs, void};
+use belfort_vocab::{belfort, dcat, dct, prov, rdf, rdfs, void};
 use oxrdf::{GraphName, Literal, NamedNode, Quad, Term, Triple};
 
 use crate::error::ApiError;
@@ -221,14 +221,19 @@ struct FeedEntry {
     identifier: String,
     city: NamedNode,
     city_label: Option<String>,
+    /// When its latest harvest ended (`xsd:dateTime`).
+    modified: Option<Literal>,
 }
 
 fn list_feeds(state: &AppState) -> Result<Vec<FeedEntry>, ApiError> {
     let query = format!(
-        "SELECT ?feed ?id ?city (SAMPLE(?label) AS ?cityLabel) WHERE {{
+        "SELECT ?feed ?id ?city (SAMPLE(?label) AS ?cityLabel) (MAX(?ended) AS ?modified) WHERE {{
            ?feed a <{feed}> ; <{identifier}> ?id ; <{city_property}> ?city .
            OPTIONAL {{ ?city <{label}> ?label FILTER(langMatches(lang(?label), \"nl\")) }}
+           OPTIONAL {{ ?run <{run_feed}> ?feed ; <{ended}> ?ended }}
          }} GROUP BY ?feed ?id ?city ORDER BY ?id",
+        run_feed = belfort::FEED_PROPERTY.as_str(),
+        ended = prov::ENDED_AT_TIME.as_str(),
         feed = belfort::FEED.as_str(),
         identifier = dct::IDENTIFIER.as_str(),
         city_property = belfort::CITY_PROPERTY.as_str(),
@@ -264,11 +269,16 @@ fn list_feeds(state: &AppState) -> Result<Vec<FeedEntry>, ApiError> {
                 Some(Term::Literal(l)) => Some(l.value().to_owned()),
                 _ => None,
             };
+            let modified = match row.next().flatten() {
+                Some(Term::Literal(l)) => Some(l),
+                _ => None,
+            };
             Some(FeedEntry {
                 feed,
                 identifier,
                 city,
                 city_label,
+                modified,
             })
         })
         .collect())
@@ -348,6 +358,18 @@ fn catalogue(state: &AppState, feeds: &[FeedEntry]) -> Vec<Triple> {
         ));
         if let Some(licence) = &licence {
             triples.push(Triple::new(dataset.clone(), dct::LICENSE, licence.clone()));
+        }
+        if let Some(modified) = &feed.modified {
+            triples.push(Triple::new(
+                dataset.clone(),
+                dct::MODIFIED,
+                modified.clone(),
+            ));
+            triples.push(Triple::new(
+                dataset.clone(),
+                prov::GENERATED_AT_TIME,
+                modified.clone(),
+            ));
         }
         for (service, kind) in [(&fragments, "fragments"), (&sparql, "sparql")] {
             let distribution = iri(format!("{}#{kind}", feed.feed.as_str()));
