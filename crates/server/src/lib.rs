@@ -70,7 +70,7 @@ impl Default for ServerConfig {
             iri_base: "https://w3id.org/belfort/id/".to_owned(),
             page_size: 100,
             max_page: 10_000,
-            exact_count_limit: 10_000,
+            exact_count_limit: 1_000_000,
             query_timeout: Duration::from_secs(10),
             max_results: 10_000,
             max_concurrent_queries: 2,
