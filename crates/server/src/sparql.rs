@@ -113,8 +113,16 @@ impl ClientSocket {
     }
 }
 
-/// Keeps a duplicate of each connection's socket in the connection's data.
+/// Prepares each accepted connection: no Nagle delay, and a duplicate of its socket in the
+/// connection's data.
 pub fn remember_client_socket(connection: &dyn std::any::Any, data: &mut Extensions) {
+    if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
+        // A compressed body goes out in several small writes (chunks); with Nagle's algorithm
+        // the last one waits for the client's delayed ACK, about 40 ms per response.
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::debug!(%error, "cannot disable Nagle's algorithm");
+        }
+    }
     #[cfg(unix)]
     if let Some(stream) = connection.downcast_ref::<actix_web::rt::net::TcpStream>() {
         use std::os::fd::AsFd;
