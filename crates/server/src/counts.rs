@@ -2,8 +2,8 @@
 //!
 //! A count taken earlier for the same pattern at the same data version is reused. Otherwise
 //! the pattern is counted up to a cap: below it the count is exact; above it the answer is the
-//! cap itself (a true lower bound, never 0) while one background thread counts the pattern
-//! exactly for the requests that follow.
+//! cap itself (a true lower bound, never 0), remembered so that later requests do not count
+//! again, while one background thread counts the pattern exactly for the requests that follow.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -11,13 +11,16 @@ use std::sync::{Arc, Mutex};
 
 use belfort_store::{ObservationStore, PatternCount, QuadPattern, StoreError};
 
-/// Patterns whose exact count is remembered; beyond this the memory is cleared.
+/// Patterns whose count is remembered; beyond this the memory is cleared.
 const REMEMBERED_PATTERNS: usize = 4096;
 
-/// Exact counts of large patterns, per data version.
+/// Counts per pattern, with the data version they were taken at.
+type Remembered = Mutex<HashMap<QuadPattern, (u64, PatternCount)>>;
+
+/// Counts of patterns, per data version.
 #[derive(Default)]
 pub struct CountCache {
-    exact: Arc<Remembered>,
+    counts: Arc<Remembered>,
     counting: Arc<AtomicBool>,
 }
 
@@ -31,23 +34,25 @@ impl CountCache {
         cap: u64,
     ) -> Result<(u64, bool), StoreError> {
         let version = store.data_version();
-        if let Some(count) = self.remembered(pattern, version) {
-            return Ok((count, true));
-        }
-        match store.count_pattern(pattern, cap)? {
-            PatternCount::Exact(count) => {
-                self.remember(pattern.clone(), version, count);
-                Ok((count, true))
+        let count = match self.remembered(pattern, version) {
+            Some(count) => count,
+            None => {
+                let count = store.count_pattern(pattern, cap)?;
+                remember_in(&self.counts, pattern.clone(), version, count);
+                count
             }
+        };
+        Ok(match count {
+            PatternCount::Exact(count) => (count, true),
             PatternCount::AtLeast(floor) => {
                 self.count_in_background(store, pattern, version);
-                Ok((floor, false))
+                (floor, false)
             }
-        }
+        })
     }
 
-    fn remembered(&self, pattern: &QuadPattern, version: u64) -> Option<u64> {
-        self.exact
+    fn remembered(&self, pattern: &QuadPattern, version: u64) -> Option<PatternCount> {
+        self.counts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(pattern)
@@ -55,11 +60,8 @@ impl CountCache {
             .map(|(_, count)| *count)
     }
 
-    fn remember(&self, pattern: QuadPattern, version: u64, count: u64) {
-        remember_in(&self.exact, pattern, version, count);
-    }
-
-    /// Starts an exact count unless one is already running (one at a time bounds the cost).
+    /// Starts an exact count unless one is already running (one at a time bounds the cost; a
+    /// later request of a pattern still estimated starts its count).
     fn count_in_background(
         &self,
         store: &Arc<dyn ObservationStore>,
@@ -70,12 +72,13 @@ impl CountCache {
             return;
         }
         let (store, pattern) = (Arc::clone(store), pattern.clone());
-        let (exact, counting) = (Arc::clone(&self.exact), Arc::clone(&self.counting));
+        let (counts, counting) = (Arc::clone(&self.counts), Arc::clone(&self.counting));
         let spawned = std::thread::Builder::new()
             .name("belfort-count".to_owned())
             .spawn(move || {
-                if let Ok(PatternCount::Exact(count)) = store.count_pattern(&pattern, u64::MAX) {
-                    remember_in(&exact, pattern, version, count);
+                if let Ok(count @ PatternCount::Exact(_)) = store.count_pattern(&pattern, u64::MAX)
+                {
+                    remember_in(&counts, pattern, version, count);
                 }
                 counting.store(false, Ordering::SeqCst);
             });
@@ -85,15 +88,12 @@ impl CountCache {
     }
 }
 
-/// Remembered counts per pattern, at a data version.
-type Remembered = Mutex<HashMap<QuadPattern, (u64, u64)>>;
-
-fn remember_in(exact: &Remembered, pattern: QuadPattern, version: u64, count: u64) {
-    let mut exact = exact
+fn remember_in(counts: &Remembered, pattern: QuadPattern, version: u64, count: PatternCount) {
+    let mut counts = counts
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if exact.len() >= REMEMBERED_PATTERNS {
-        exact.clear();
+    if counts.len() >= REMEMBERED_PATTERNS {
+        counts.clear();
     }
-    exact.insert(pattern, (version, count));
+    counts.insert(pattern, (version, count));
 }
