@@ -33,16 +33,11 @@ pub async fn fragment(
             ),
         ));
     }
-    let (media_type, etag) = match respond::negotiate_cached(
-        &request,
-        state.store.data_version(),
-        RDF_MEDIA_TYPES,
-        CACHE_CONTROL,
-        &state.metrics,
-    )? {
-        Negotiated::NotModified(response) => return Ok(response),
-        Negotiated::Build { media_type, etag } => (media_type, etag),
-    };
+    let (media_type, etag) =
+        match respond::negotiate_cached(&request, &state, RDF_MEDIA_TYPES, CACHE_CONTROL)? {
+            Negotiated::NotModified(response) => return Ok(response),
+            Negotiated::Build { media_type, etag } => (media_type, etag),
+        };
     let page_iri = state.fragments.page_iri(&selector, page);
     if let Some(body) = state.page_cache.get(&etag) {
         Metrics::bump(&state.metrics.page_cache_hits);

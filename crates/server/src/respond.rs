@@ -151,16 +151,15 @@ pub enum Negotiated {
 /// Chooses a representation among `offered` and answers 304 when the client has it already.
 pub fn negotiate_cached(
     request: &HttpRequest,
-    version: u64,
+    state: &crate::AppState,
     offered: &[&'static str],
     cache_control: &str,
-    metrics: &crate::metrics::Metrics,
 ) -> Result<Negotiated, ApiError> {
     let media_type = crate::negotiate::choose(request, offered)
         .ok_or_else(|| ApiError::not_acceptable(offered))?;
-    let etag = entity_tag(version, request, media_type);
+    let etag = entity_tag(state.store.data_version(), request, media_type);
     if is_not_modified(request, &etag) {
-        crate::metrics::Metrics::bump(&metrics.not_modified);
+        crate::metrics::Metrics::bump(&state.metrics.not_modified);
         return Ok(Negotiated::NotModified(not_modified(&etag, cache_control)));
     }
     Ok(Negotiated::Build { media_type, etag })

@@ -95,16 +95,11 @@ pub async fn dereference(
     let iri = format!("{}{}", state.config.iri_base, path.into_inner());
     let subject = NamedNode::new(&iri)
         .map_err(|e| ApiError::bad_request("invalid-iri", format!("`{iri}`: {e}")))?;
-    let (media_type, etag) = match respond::negotiate_cached(
-        &request,
-        state.store.data_version(),
-        RDF_MEDIA_TYPES,
-        CACHE_CONTROL,
-        &state.metrics,
-    )? {
-        Negotiated::NotModified(response) => return Ok(response),
-        Negotiated::Build { media_type, etag } => (media_type, etag),
-    };
+    let (media_type, etag) =
+        match respond::negotiate_cached(&request, &state, RDF_MEDIA_TYPES, CACHE_CONTROL)? {
+            Negotiated::NotModified(response) => return Ok(response),
+            Negotiated::Build { media_type, etag } => (media_type, etag),
+        };
     let worker = state.clone();
     let described = subject.clone();
     let page = web::block(move || {
@@ -181,16 +176,11 @@ pub async fn landing(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let (media_type, etag) = match respond::negotiate_cached(
-        &request,
-        state.store.data_version(),
-        CATALOGUE_MEDIA_TYPES,
-        CACHE_CONTROL,
-        &state.metrics,
-    )? {
-        Negotiated::NotModified(response) => return Ok(response),
-        Negotiated::Build { media_type, etag } => (media_type, etag),
-    };
+    let (media_type, etag) =
+        match respond::negotiate_cached(&request, &state, CATALOGUE_MEDIA_TYPES, CACHE_CONTROL)? {
+            Negotiated::NotModified(response) => return Ok(response),
+            Negotiated::Build { media_type, etag } => (media_type, etag),
+        };
     let worker = state.clone();
     let feeds = web::block(move || list_feeds(&worker))
         .await
