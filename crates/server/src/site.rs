@@ -405,11 +405,11 @@ fn landing_html(state: &AppState, feeds: &[FeedEntry]) -> String {
     let fragments = format!("{base}/fragments");
     for feed in feeds {
         body.push_str(&format!(
-            "<tr><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td><code>{}</code><br>{}</td><td>{}</td></tr>\n",
+            html::text(&feed.identifier),
             html::term(&feed.feed.clone().into(), &fragments, "subject"),
             html::text(feed.city_label.as_deref().unwrap_or(feed.city.as_str())),
         ));
-        let _ = &feed.identifier;
     }
     body.push_str("</tbody></table>");
     html::page(base, "Belfort", &body)

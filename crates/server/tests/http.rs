@@ -796,7 +796,7 @@ fn protocol_dataset_parameters_select_graphs() {
 }
 
 #[test]
-fn a_repeated_page_comes_from_the_page_cache_and_a_new_version_does_not() {
+fn a_repeated_page_comes_from_the_page_cache_unless_the_cache_is_off() {
     let running = Running::start(5, config());
     let path = fragment_path(RDF_TYPE, OBSERVATION);
     let first = running.get(&path, "text/turtle").text().unwrap();
