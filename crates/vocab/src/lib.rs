@@ -514,6 +514,217 @@ vocabulary!(
     THEME = "theme",
 });
 
+vocabulary!(
+    /// SHACL, the Shapes Constraint Language (Core).
+    sh, "http://www.w3.org/ns/shacl#", {
+    /// `sh:NodeShape`.
+    NODE_SHAPE = "NodeShape",
+    /// `sh:PropertyShape`.
+    PROPERTY_SHAPE = "PropertyShape",
+    /// `sh:Shape`.
+    SHAPE = "Shape",
+    /// `sh:ValidationReport`.
+    VALIDATION_REPORT = "ValidationReport",
+    /// `sh:ValidationResult`.
+    VALIDATION_RESULT = "ValidationResult",
+    /// `sh:Violation`.
+    VIOLATION = "Violation",
+    /// `sh:Warning`.
+    WARNING = "Warning",
+    /// `sh:Info`.
+    INFO = "Info",
+    /// `sh:BlankNode`.
+    BLANK_NODE = "BlankNode",
+    /// `sh:IRI`.
+    IRI = "IRI",
+    /// `sh:Literal`.
+    LITERAL = "Literal",
+    /// `sh:BlankNodeOrIRI`.
+    BLANK_NODE_OR_IRI = "BlankNodeOrIRI",
+    /// `sh:BlankNodeOrLiteral`.
+    BLANK_NODE_OR_LITERAL = "BlankNodeOrLiteral",
+    /// `sh:IRIOrLiteral`.
+    IRI_OR_LITERAL = "IRIOrLiteral",
+    /// `sh:targetNode`.
+    TARGET_NODE = "targetNode",
+    /// `sh:targetClass`.
+    TARGET_CLASS = "targetClass",
+    /// `sh:targetSubjectsOf`.
+    TARGET_SUBJECTS_OF = "targetSubjectsOf",
+    /// `sh:targetObjectsOf`.
+    TARGET_OBJECTS_OF = "targetObjectsOf",
+    /// `sh:path`.
+    PATH = "path",
+    /// `sh:inversePath`.
+    INVERSE_PATH = "inversePath",
+    /// `sh:alternativePath`.
+    ALTERNATIVE_PATH = "alternativePath",
+    /// `sh:zeroOrMorePath`.
+    ZERO_OR_MORE_PATH = "zeroOrMorePath",
+    /// `sh:oneOrMorePath`.
+    ONE_OR_MORE_PATH = "oneOrMorePath",
+    /// `sh:zeroOrOnePath`.
+    ZERO_OR_ONE_PATH = "zeroOrOnePath",
+    /// `sh:property`.
+    PROPERTY = "property",
+    /// `sh:node`.
+    NODE = "node",
+    /// `sh:not`.
+    NOT = "not",
+    /// `sh:and`.
+    AND = "and",
+    /// `sh:or`.
+    OR = "or",
+    /// `sh:xone`.
+    XONE = "xone",
+    /// `sh:class`.
+    CLASS = "class",
+    /// `sh:datatype`.
+    DATATYPE = "datatype",
+    /// `sh:nodeKind`.
+    NODE_KIND = "nodeKind",
+    /// `sh:minCount`.
+    MIN_COUNT = "minCount",
+    /// `sh:maxCount`.
+    MAX_COUNT = "maxCount",
+    /// `sh:minExclusive`.
+    MIN_EXCLUSIVE = "minExclusive",
+    /// `sh:minInclusive`.
+    MIN_INCLUSIVE = "minInclusive",
+    /// `sh:maxExclusive`.
+    MAX_EXCLUSIVE = "maxExclusive",
+    /// `sh:maxInclusive`.
+    MAX_INCLUSIVE = "maxInclusive",
+    /// `sh:minLength`.
+    MIN_LENGTH = "minLength",
+    /// `sh:maxLength`.
+    MAX_LENGTH = "maxLength",
+    /// `sh:pattern`.
+    PATTERN = "pattern",
+    /// `sh:flags`.
+    FLAGS = "flags",
+    /// `sh:languageIn`.
+    LANGUAGE_IN = "languageIn",
+    /// `sh:uniqueLang`.
+    UNIQUE_LANG = "uniqueLang",
+    /// `sh:equals`.
+    EQUALS = "equals",
+    /// `sh:disjoint`.
+    DISJOINT = "disjoint",
+    /// `sh:lessThan`.
+    LESS_THAN = "lessThan",
+    /// `sh:lessThanOrEquals`.
+    LESS_THAN_OR_EQUALS = "lessThanOrEquals",
+    /// `sh:qualifiedValueShape`.
+    QUALIFIED_VALUE_SHAPE = "qualifiedValueShape",
+    /// `sh:qualifiedMinCount`.
+    QUALIFIED_MIN_COUNT = "qualifiedMinCount",
+    /// `sh:qualifiedMaxCount`.
+    QUALIFIED_MAX_COUNT = "qualifiedMaxCount",
+    /// `sh:qualifiedValueShapesDisjoint`.
+    QUALIFIED_VALUE_SHAPES_DISJOINT = "qualifiedValueShapesDisjoint",
+    /// `sh:closed`.
+    CLOSED = "closed",
+    /// `sh:ignoredProperties`.
+    IGNORED_PROPERTIES = "ignoredProperties",
+    /// `sh:hasValue`.
+    HAS_VALUE = "hasValue",
+    /// `sh:in`.
+    IN = "in",
+    /// `sh:severity`.
+    SEVERITY = "severity",
+    /// `sh:message`.
+    MESSAGE = "message",
+    /// `sh:deactivated`.
+    DEACTIVATED = "deactivated",
+    /// `sh:conforms`.
+    CONFORMS = "conforms",
+    /// `sh:result`.
+    RESULT = "result",
+    /// `sh:focusNode`.
+    FOCUS_NODE = "focusNode",
+    /// `sh:resultPath`.
+    RESULT_PATH = "resultPath",
+    /// `sh:value`.
+    VALUE = "value",
+    /// `sh:sourceShape`.
+    SOURCE_SHAPE = "sourceShape",
+    /// `sh:sourceConstraintComponent`.
+    SOURCE_CONSTRAINT_COMPONENT = "sourceConstraintComponent",
+    /// `sh:resultSeverity`.
+    RESULT_SEVERITY = "resultSeverity",
+    /// `sh:resultMessage`.
+    RESULT_MESSAGE = "resultMessage",
+    /// `sh:sourceConstraint`.
+    SOURCE_CONSTRAINT = "sourceConstraint",
+    /// `sh:detail`.
+    DETAIL = "detail",
+    /// `sh:shapesGraph`.
+    SHAPES_GRAPH = "shapesGraph",
+    /// `sh:name`.
+    NAME = "name",
+    /// `sh:description`.
+    DESCRIPTION = "description",
+    /// `sh:ClassConstraintComponent`.
+    CLASS_CONSTRAINT_COMPONENT = "ClassConstraintComponent",
+    /// `sh:DatatypeConstraintComponent`.
+    DATATYPE_CONSTRAINT_COMPONENT = "DatatypeConstraintComponent",
+    /// `sh:NodeKindConstraintComponent`.
+    NODE_KIND_CONSTRAINT_COMPONENT = "NodeKindConstraintComponent",
+    /// `sh:MinCountConstraintComponent`.
+    MIN_COUNT_CONSTRAINT_COMPONENT = "MinCountConstraintComponent",
+    /// `sh:MaxCountConstraintComponent`.
+    MAX_COUNT_CONSTRAINT_COMPONENT = "MaxCountConstraintComponent",
+    /// `sh:MinExclusiveConstraintComponent`.
+    MIN_EXCLUSIVE_CONSTRAINT_COMPONENT = "MinExclusiveConstraintComponent",
+    /// `sh:MinInclusiveConstraintComponent`.
+    MIN_INCLUSIVE_CONSTRAINT_COMPONENT = "MinInclusiveConstraintComponent",
+    /// `sh:MaxExclusiveConstraintComponent`.
+    MAX_EXCLUSIVE_CONSTRAINT_COMPONENT = "MaxExclusiveConstraintComponent",
+    /// `sh:MaxInclusiveConstraintComponent`.
+    MAX_INCLUSIVE_CONSTRAINT_COMPONENT = "MaxInclusiveConstraintComponent",
+    /// `sh:MinLengthConstraintComponent`.
+    MIN_LENGTH_CONSTRAINT_COMPONENT = "MinLengthConstraintComponent",
+    /// `sh:MaxLengthConstraintComponent`.
+    MAX_LENGTH_CONSTRAINT_COMPONENT = "MaxLengthConstraintComponent",
+    /// `sh:PatternConstraintComponent`.
+    PATTERN_CONSTRAINT_COMPONENT = "PatternConstraintComponent",
+    /// `sh:LanguageInConstraintComponent`.
+    LANGUAGE_IN_CONSTRAINT_COMPONENT = "LanguageInConstraintComponent",
+    /// `sh:UniqueLangConstraintComponent`.
+    UNIQUE_LANG_CONSTRAINT_COMPONENT = "UniqueLangConstraintComponent",
+    /// `sh:EqualsConstraintComponent`.
+    EQUALS_CONSTRAINT_COMPONENT = "EqualsConstraintComponent",
+    /// `sh:DisjointConstraintComponent`.
+    DISJOINT_CONSTRAINT_COMPONENT = "DisjointConstraintComponent",
+    /// `sh:LessThanConstraintComponent`.
+    LESS_THAN_CONSTRAINT_COMPONENT = "LessThanConstraintComponent",
+    /// `sh:LessThanOrEqualsConstraintComponent`.
+    LESS_THAN_OR_EQUALS_CONSTRAINT_COMPONENT = "LessThanOrEqualsConstraintComponent",
+    /// `sh:NotConstraintComponent`.
+    NOT_CONSTRAINT_COMPONENT = "NotConstraintComponent",
+    /// `sh:AndConstraintComponent`.
+    AND_CONSTRAINT_COMPONENT = "AndConstraintComponent",
+    /// `sh:OrConstraintComponent`.
+    OR_CONSTRAINT_COMPONENT = "OrConstraintComponent",
+    /// `sh:XoneConstraintComponent`.
+    XONE_CONSTRAINT_COMPONENT = "XoneConstraintComponent",
+    /// `sh:NodeConstraintComponent`.
+    NODE_CONSTRAINT_COMPONENT = "NodeConstraintComponent",
+    /// `sh:PropertyConstraintComponent`.
+    PROPERTY_CONSTRAINT_COMPONENT = "PropertyConstraintComponent",
+    /// `sh:QualifiedMinCountConstraintComponent`.
+    QUALIFIED_MIN_COUNT_CONSTRAINT_COMPONENT = "QualifiedMinCountConstraintComponent",
+    /// `sh:QualifiedMaxCountConstraintComponent`.
+    QUALIFIED_MAX_COUNT_CONSTRAINT_COMPONENT = "QualifiedMaxCountConstraintComponent",
+    /// `sh:ClosedConstraintComponent`.
+    CLOSED_CONSTRAINT_COMPONENT = "ClosedConstraintComponent",
+    /// `sh:HasValueConstraintComponent`.
+    HAS_VALUE_CONSTRAINT_COMPONENT = "HasValueConstraintComponent",
+    /// `sh:InConstraintComponent`.
+    IN_CONSTRAINT_COMPONENT = "InConstraintComponent",
+});
+
 /// Every term of every module, for completeness checks against `vocab/`.
 pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
     [
@@ -543,6 +754,7 @@ pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
         sd::TERMS,
         foaf::TERMS,
         dcat::TERMS,
+        sh::TERMS,
     ]
     .into_iter()
     .flatten()

@@ -1,0 +1,16 @@
+#![doc = include_str!("../README.md")]
+
+mod error;
+mod graph;
+mod path;
+mod report;
+mod shapes;
+mod validate;
+mod values;
+
+pub use error::ShaclError;
+pub use graph::{GraphBuilder, IndexedGraph, TermId};
+pub use path::PropertyPath;
+pub use report::{ValidationReport, ValidationResult};
+pub use shapes::Shapes;
+pub use validate::validate;

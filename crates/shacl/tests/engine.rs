@@ -1,0 +1,175 @@
+//! Engine behaviour the W3C suite does not cover: components it never cites, recursion,
+//! ill-formed shapes, and the report's own forms.
+
+use belfort_shacl::{IndexedGraph, ShaclError, Shapes, ValidationReport, validate};
+use oxrdfio::RdfFormat;
+
+const PREFIXES: &str = "@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+";
+
+fn shapes(ttl: &str) -> Result<Shapes, ShaclError> {
+    Shapes::parse(
+        format!("{PREFIXES}{ttl}").as_bytes(),
+        RdfFormat::Turtle,
+        None,
+        "shapes",
+    )
+}
+
+fn run(shapes_ttl: &str, data_ttl: &str) -> ValidationReport {
+    let shapes = shapes(shapes_ttl).unwrap();
+    let data = IndexedGraph::parse(
+        format!("{PREFIXES}{data_ttl}").as_bytes(),
+        RdfFormat::Turtle,
+        None,
+        "data",
+    )
+    .unwrap();
+    validate(&shapes, &data)
+}
+
+fn components(report: &ValidationReport) -> Vec<String> {
+    let mut c: Vec<String> = report
+        .results
+        .iter()
+        .map(|r| {
+            r.source_constraint_component
+                .as_str()
+                .trim_start_matches("http://www.w3.org/ns/shacl#")
+                .to_owned()
+        })
+        .collect();
+    c.sort();
+    c
+}
+
+#[test]
+fn qualified_max_count_counts_only_conforming_values() {
+    let report = run(
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ;
+            sh:qualifiedValueShape [ sh:datatype xsd:integer ] ; sh:qualifiedMaxCount 1 ] .",
+        "ex:a ex:p 1, 2, \"x\" .",
+    );
+    assert_eq!(
+        components(&report),
+        ["QualifiedMaxCountConstraintComponent"]
+    );
+    assert!(report.results[0].value.is_none());
+}
+
+#[test]
+fn nested_property_shapes_report_the_inner_shape_and_focus() {
+    let report = run(
+        "ex:S sh:targetNode ex:a ; sh:property ex:P .
+         ex:P sh:path ex:p ; sh:property [ sh:path ex:q ; sh:minCount 1 ] .",
+        "ex:a ex:p ex:b .",
+    );
+    assert_eq!(components(&report), ["MinCountConstraintComponent"]);
+    assert_eq!(
+        report.results[0].focus_node.to_string(),
+        "<http://example.org/b>"
+    );
+}
+
+#[test]
+fn recursive_shapes_terminate() {
+    let report = run(
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:knows ; sh:node ex:S ] .",
+        "ex:a ex:knows ex:b . ex:b ex:knows ex:a .",
+    );
+    assert!(report.conforms);
+}
+
+#[test]
+fn less_than_or_equals_compares_dates_and_rejects_incomparable_values() {
+    let report = run(
+        "ex:S sh:targetNode ex:a, ex:b ; sh:property [ sh:path ex:start ; sh:lessThanOrEquals ex:end ] .",
+        "ex:a ex:start \"2024-01-02\"^^xsd:date ; ex:end \"2024-01-02\"^^xsd:date .
+         ex:b ex:start \"2024-01-03\"^^xsd:date ; ex:end \"later\" .",
+    );
+    assert_eq!(components(&report), ["LessThanOrEqualsConstraintComponent"]);
+    assert_eq!(
+        report.results[0].focus_node.to_string(),
+        "<http://example.org/b>"
+    );
+}
+
+#[test]
+fn ill_formed_shapes_are_refused_with_the_parameter_named() {
+    for (ttl, needle) in [
+        (
+            "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCount \"many\" ] .",
+            "sh:minCount",
+        ),
+        (
+            "ex:S sh:targetNode ex:a ; sh:pattern \"(unclosed\" .",
+            "sh:pattern",
+        ),
+        (
+            "ex:S sh:targetNode ex:a ; sh:nodeKind ex:Thing .",
+            "sh:nodeKind",
+        ),
+        (
+            "ex:S sh:targetNode ex:a ; sh:in ( ex:x ex:y ) ; sh:in ex:notAList .",
+            "list",
+        ),
+        (
+            "ex:S sh:targetNode ex:a ; sh:property [ sh:minCount 1 ] .",
+            "sh:path",
+        ),
+        (
+            "ex:S sh:targetNode ex:a ; sh:pattern \"a\" ; sh:flags \"z\" .",
+            "sh:flags",
+        ),
+    ] {
+        let err = shapes(ttl)
+            .err()
+            .unwrap_or_else(|| panic!("accepted: {ttl}"));
+        assert!(err.to_string().contains(needle), "{ttl}: {err}");
+    }
+}
+
+#[test]
+fn a_cyclic_list_is_refused_not_followed_forever() {
+    let err = shapes(
+        "ex:S sh:targetNode ex:a ; sh:in ex:l1 .
+         ex:l1 <http://www.w3.org/1999/02/22-rdf-syntax-ns#first> ex:x ;
+               <http://www.w3.org/1999/02/22-rdf-syntax-ns#rest> ex:l1 .",
+    )
+    .err()
+    .unwrap();
+    assert!(err.to_string().contains("cycle"), "{err}");
+}
+
+#[test]
+fn datatype_rejects_ill_formed_and_out_of_range_literals() {
+    let report = run(
+        "ex:S sh:targetSubjectsOf ex:v ; sh:property [ sh:path ex:v ; sh:datatype xsd:byte ] .",
+        "ex:a ex:v \"12\"^^xsd:byte . ex:b ex:v \"300\"^^xsd:byte . ex:c ex:v \"x\"^^xsd:byte .",
+    );
+    assert_eq!(report.results.len(), 2);
+}
+
+#[test]
+fn generated_messages_and_json_name_the_problem() {
+    let report = run(
+        "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:v ; sh:maxInclusive 1000 ] .",
+        "ex:a ex:v 1200 .",
+    );
+    let json = report.to_json();
+    assert_eq!(json["conforms"], false);
+    assert_eq!(json["violations"], 1);
+    let result = &json["results"][0];
+    assert_eq!(result["resultPath"], "<http://example.org/v>");
+    assert!(result["messages"][0].as_str().unwrap().contains("1200"));
+}
+
+#[test]
+fn unreadable_data_is_an_error_naming_the_source() {
+    let err = IndexedGraph::parse("ex:a ex:b".as_bytes(), RdfFormat::Turtle, None, "bad.ttl")
+        .err()
+        .unwrap();
+    assert!(err.to_string().contains("bad.ttl"), "{err}");
+}

@@ -1,0 +1,5 @@
+//! belfort-shacl against external judges.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod engine;
+mod w3c_suite;
