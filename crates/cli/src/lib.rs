@@ -4,3 +4,4 @@ pub mod config;
 pub mod output;
 pub mod pipeline;
 pub mod synthetic;
+pub mod validation;

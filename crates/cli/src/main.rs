@@ -17,6 +17,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use belfort::config::{self, Config};
 use belfort::output::{QueryOutputFormat, write_answer};
 use belfort::pipeline::{FeedReport, Payload, Pipeline};
+use belfort::validation::{ReportFormat, validate_files, write_report};
 
 /// Exit code: ran, but found problems (quarantined records, conflicting duplicates).
 const EXIT_PROBLEMS: u8 = 1;
@@ -158,13 +159,14 @@ enum Command {
     },
     /// Validate RDF files against SHACL shapes.
     Validate {
-        /// Shapes file or directory.
+        /// A shapes file, or a directory whose RDF files together form the shapes graph.
         #[arg(long)]
         shapes: PathBuf,
         /// Report format.
-        #[arg(long, default_value = "ttl")]
-        format: String,
-        /// Data files.
+        #[arg(long, value_enum, default_value = "ttl")]
+        format: ReportFormat,
+        /// Data files (Turtle, N-Triples, TriG, N-Quads, JSON-LD, RDF/XML), validated as one graph.
+        #[arg(required = true)]
         data: Vec<PathBuf>,
     },
     /// Run a SPARQL query against the store (`-` reads it from standard input).
@@ -362,7 +364,28 @@ fn run(command: Command) -> anyhow::Result<u8> {
             eprintln!("exported {count} quads");
             Ok(0)
         }
-        Command::Validate { .. } | Command::Replicate { .. } => Err(anyhow!(
+        Command::Validate {
+            shapes,
+            format,
+            data,
+        } => {
+            let report = validate_files(&shapes, &data)?;
+            let mut stdout = std::io::stdout().lock();
+            write_report(&report, format, &mut stdout)?;
+            stdout.flush()?;
+            eprintln!(
+                "{} results ({} violations); {}",
+                report.results.len(),
+                report.violation_count(),
+                if report.conforms {
+                    "conforms"
+                } else {
+                    "does not conform"
+                }
+            );
+            Ok(if report.conforms { 0 } else { EXIT_PROBLEMS })
+        }
+        Command::Replicate { .. } => Err(anyhow!(
             "this command is part of the interface but not available in this version yet"
         )),
     }

@@ -1,0 +1,119 @@
+//! `belfort validate`: SHACL validation of RDF files, independent of the store.
+
+use std::fs::File;
+use std::io::{BufReader, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, anyhow, bail};
+use belfort_shacl::{GraphBuilder, IndexedGraph, Shapes, ValidationReport, validate};
+use clap::ValueEnum;
+use oxrdfio::{RdfFormat, RdfSerializer};
+
+/// How the report is written.
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum ReportFormat {
+    /// A SHACL `sh:ValidationReport` in Turtle.
+    Ttl,
+    /// JSON: `{"conforms", "violations", "results": [...]}`.
+    Json,
+}
+
+/// The syntax of an RDF file, from its extension.
+pub fn rdf_format(path: &Path) -> anyhow::Result<RdfFormat> {
+    let extension = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let format = match extension.as_str() {
+        "json" => Some(RdfFormat::JsonLd {
+            profile: oxrdfio::JsonLdProfileSet::empty(),
+        }),
+        "xml" | "owl" => Some(RdfFormat::RdfXml),
+        other => RdfFormat::from_extension(other),
+    };
+    format.ok_or_else(|| {
+        anyhow!(
+            "{}: unknown RDF syntax (use .ttl, .nt, .trig, .nq, .jsonld or .rdf)",
+            path.display()
+        )
+    })
+}
+
+fn base_iri(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+    format!("file://{}", absolute.display())
+}
+
+fn parse_into(builder: &mut GraphBuilder, path: &Path) -> anyhow::Result<()> {
+    let format = rdf_format(path)?;
+    let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
+    builder.parse(
+        BufReader::with_capacity(1 << 20, file),
+        format,
+        Some(&base_iri(path)),
+        &path.display().to_string(),
+    )?;
+    Ok(())
+}
+
+/// The RDF files a shapes path names: the file itself, or every RDF file of a directory.
+fn shape_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
+    if !path.is_dir() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut files = Vec::new();
+    for entry in
+        std::fs::read_dir(path).with_context(|| format!("cannot list {}", path.display()))?
+    {
+        let file = entry?.path();
+        if file.is_file() && rdf_format(&file).is_ok() {
+            files.push(file);
+        }
+    }
+    files.sort();
+    if files.is_empty() {
+        bail!("{}: no RDF files in the shapes directory", path.display());
+    }
+    Ok(files)
+}
+
+/// Loads the shapes and the data (every file merged into one data graph) and validates.
+pub fn validate_files(shapes: &Path, data: &[PathBuf]) -> anyhow::Result<ValidationReport> {
+    let mut shapes_graph = GraphBuilder::default();
+    for file in shape_files(shapes)? {
+        parse_into(&mut shapes_graph, &file)?;
+    }
+    let shapes = Shapes::compile(shapes_graph.build())?;
+    let mut data_graph = GraphBuilder::default();
+    for file in data {
+        parse_into(&mut data_graph, file)?;
+    }
+    let data: IndexedGraph = data_graph.build();
+    Ok(validate(&shapes, &data))
+}
+
+/// Writes the report.
+pub fn write_report(
+    report: &ValidationReport,
+    format: ReportFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    match format {
+        ReportFormat::Json => {
+            serde_json::to_writer_pretty(&mut *out, &report.to_json())?;
+            writeln!(out)?;
+        }
+        ReportFormat::Ttl => {
+            let mut serializer = RdfSerializer::from_format(RdfFormat::Turtle)
+                .with_prefix("sh", belfort_vocab::sh::NAMESPACE)?
+                .with_prefix("xsd", "http://www.w3.org/2001/XMLSchema#")?
+                .for_writer(&mut *out);
+            for triple in report.to_graph().iter() {
+                serializer.serialize_triple(triple)?;
+            }
+            serializer.finish()?;
+        }
+    }
+    Ok(())
+}
