@@ -16,7 +16,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use belfort::config::{self, Config};
 use belfort::output::{QueryOutputFormat, write_answer};
-use belfort::pipeline::{FeedReport, Payload, Pipeline};
+use belfort::pipeline::{FeedReport, Payload, Pipeline, Validation};
 use belfort::validation::{ReportFormat, validate_files, write_report};
 
 /// Exit code: ran, but found problems (quarantined records, conflicting duplicates).
@@ -153,6 +153,9 @@ enum Command {
         config: ConfigArgs,
         #[command(flatten)]
         data: DataArgs,
+        /// Print a per-record report on standard output (`json`).
+        #[arg(long = "report", value_enum)]
+        report_format: Option<IngestReportFormat>,
         /// The payload files; all of them form one batch.
         #[arg(required = true)]
         files: Vec<PathBuf>,
@@ -203,6 +206,12 @@ enum Command {
         #[arg(long, value_enum, default_value = "nq")]
         format: ExportFormat,
     },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum IngestReportFormat {
+    /// `{"records": [{"file", "lines", "pointer", "status", "findings"}], "summary": {…}}`.
+    Json,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -280,6 +289,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             feed,
             config,
             data,
+            report_format,
             files,
         } => {
             let config = config.load(&catalogue)?;
@@ -303,14 +313,27 @@ fn run(command: Command) -> anyhow::Result<u8> {
                 .collect::<anyhow::Result<Vec<_>>>()?;
             let store = open_store(&data.data)?;
             let archive = PayloadArchive::new(data.data.join("archive"));
+            let validation = Validation::bundled()?;
             let pipeline = Pipeline {
                 catalogue: &catalogue,
                 minter: &config.minter,
                 store: &store,
                 archive: &archive,
+                validation: &validation,
             };
             let report = pipeline.ingest(spec, &payloads)?;
-            print_report(&spec.id, &report);
+            match report_format {
+                Some(IngestReportFormat::Json) => {
+                    let mut stdout = std::io::stdout().lock();
+                    serde_json::to_writer_pretty(
+                        &mut stdout,
+                        &ingest_report_json(&spec.id, &report),
+                    )?;
+                    writeln!(stdout)?;
+                    stdout.flush()?;
+                }
+                None => print_report(&spec.id, &report),
+            }
             Ok(exit_code(&[(spec.id.clone(), report)]))
         }
         Command::Query {
@@ -407,11 +430,13 @@ fn harvest(
 ) -> anyhow::Result<Vec<(FeedId, FeedReport)>> {
     let store = open_store(data)?;
     let archive = PayloadArchive::new(data.join("archive"));
+    let validation = Validation::bundled()?;
     let pipeline = Pipeline {
         catalogue,
         minter: &config.minter,
         store: &store,
         archive: &archive,
+        validation: &validation,
     };
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(feeds.len() as u64);
@@ -478,17 +503,63 @@ fn harvest(
     }
 }
 
+fn ingest_report_json(feed: &FeedId, report: &FeedReport) -> serde_json::Value {
+    let count = |status: &str| {
+        report
+            .record_reports
+            .iter()
+            .filter(|r| r.status == status)
+            .count()
+    };
+    serde_json::json!({
+        "feed": feed.to_string(),
+        "records": report.record_reports,
+        "summary": {
+            "records": report.records,
+            "ok": count("ok"),
+            "flagged": count("flagged"),
+            "quarantined": count("quarantined"),
+            "observations": report.observations,
+            "new_observations": report.outcome.new_observations,
+            "known_observations": report.outcome.known_observations,
+            "flagged_observations": report.flagged_observations,
+            "not_measured": report.not_measured,
+            "conflicting": report.outcome.conflicting.len(),
+            "findings_by_rule": report.findings_by_rule,
+        },
+    })
+}
+
 fn print_report(feed: &FeedId, report: &FeedReport) {
     eprintln!(
-        "{feed}: {} records, {} observations ({} new, {} already known), {} not measured, {} quarantined, {} conflicting",
+        "{feed}: {} records, {} observations ({} new, {} already known, {} flagged), {} not measured, {} quarantined, {} conflicting",
         report.records,
         report.observations,
         report.outcome.new_observations,
         report.outcome.known_observations,
+        report.flagged_observations,
         report.not_measured,
         report.quarantined.len(),
         report.outcome.conflicting.len(),
     );
+    for record in report
+        .record_reports
+        .iter()
+        .filter(|r| r.status == "flagged")
+    {
+        for finding in &record.findings {
+            let rule = finding.rule.rsplit(['#', '/']).next().unwrap_or("");
+            let at = record
+                .pointer
+                .clone()
+                .or_else(|| record.lines.map(|l| format!("line {}", l[0])))
+                .unwrap_or_default();
+            eprintln!(
+                "  flagged {at}: {rule} ({}): {}",
+                finding.severity, finding.message
+            );
+        }
+    }
     for record in &report.quarantined {
         eprintln!("  quarantined: {record}");
     }

@@ -1,11 +1,76 @@
 //! One feed's payloads → archive → mapping → one atomic batch in the store.
 
-use belfort_harvest::{FeedSpec, map_payload};
-use belfort_model::{Catalogue, IriMinter, QuarantinedRecord, date_time_literal};
+use std::collections::HashMap;
+
+use belfort_harvest::{FeedSpec, MappedPayload, map_payload, records_lines};
+use belfort_model::{Catalogue, IriMinter, Observation, QuarantinedRecord, date_time_literal};
+use belfort_shacl::{GraphBuilder, QualityFinding, QualityRules, Shapes, validate};
 use belfort_store::{IngestBatch, IngestOutcome, ObservationStore, PayloadArchive};
-use belfort_vocab::{belfort, dct, prov, rdf, rdfs, skos, xsd};
+use belfort_vocab::{belfort, dct, dqv, oa, prov, quality, rdf, rdfs, sh, skos, xsd};
 use chrono::Utc;
-use oxrdf::{GraphName, Literal, NamedNode, Quad, Triple};
+use oxrdf::{GraphName, Literal, NamedNode, Quad, Term, Triple};
+use serde::Serialize;
+
+/// The shapes every batch is validated against: SHACL Core shapes of the published model,
+/// and the sensor-quality rules.
+pub struct Validation {
+    /// `shapes/observation.ttl`, compiled.
+    pub shapes: Shapes,
+    /// `shapes/quality.ttl`.
+    pub rules: QualityRules,
+}
+
+impl Validation {
+    /// The shapes shipped in `shapes/`.
+    pub fn bundled() -> anyhow::Result<Self> {
+        let read = |text: &str, name: &str| {
+            let mut builder = GraphBuilder::default();
+            builder.parse(text.as_bytes(), oxrdfio::RdfFormat::Turtle, None, name)?;
+            anyhow::Ok(builder.build())
+        };
+        let observation = read(
+            include_str!("../../../shapes/observation.ttl"),
+            "shapes/observation.ttl",
+        )?;
+        let rules = read(
+            include_str!("../../../shapes/quality.ttl"),
+            "shapes/quality.ttl",
+        )?;
+        Ok(Self {
+            shapes: Shapes::compile(observation)?,
+            rules: QualityRules::from_shapes(&rules)?,
+        })
+    }
+}
+
+/// How one source record fared.
+#[derive(Debug, Clone, Serialize)]
+pub struct RecordReport {
+    /// The payload file or URL.
+    pub file: String,
+    /// First and last line (1-based) of the record in the file.
+    pub lines: Option<[u64; 2]>,
+    /// JSON pointer of the record (JSON payloads only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+    /// `ok`, `flagged` (published with quality annotations) or `quarantined` (not published).
+    pub status: &'static str,
+    /// Observations published from it.
+    pub observations: u64,
+    /// What was found.
+    pub findings: Vec<RecordFinding>,
+}
+
+/// One finding on a source record.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct RecordFinding {
+    /// The rule (IRI).
+    pub rule: String,
+    /// `Violation`, `Warning`, `Info`, or `Quarantine`.
+    pub severity: String,
+    /// Why, for a person.
+    pub message: String,
+}
 
 /// A payload read from a file or URL.
 pub struct Payload {
@@ -28,6 +93,12 @@ pub struct FeedReport {
     pub not_measured: u64,
     /// Quarantined records and fields.
     pub quarantined: Vec<QuarantinedRecord>,
+    /// One entry per source record, in payload order.
+    pub record_reports: Vec<RecordReport>,
+    /// Distinct observations published with at least one quality annotation.
+    pub flagged_observations: u64,
+    /// Findings per rule (IRI → count).
+    pub findings_by_rule: std::collections::BTreeMap<String, u64>,
 }
 
 impl FeedReport {
@@ -47,6 +118,8 @@ pub struct Pipeline<'a> {
     pub store: &'a dyn ObservationStore,
     /// The raw payload archive.
     pub archive: &'a PayloadArchive,
+    /// The shapes and quality rules every batch is validated against.
+    pub validation: &'a Validation,
 }
 
 impl Pipeline<'_> {
@@ -84,7 +157,11 @@ impl Pipeline<'_> {
                 date_time_literal(started, xsd::DATE_TIME),
             ),
         ];
-        for (payload, mapped) in payloads.iter().zip(mapped) {
+        let mut observations: Vec<Observation> = Vec::new();
+        let mut payload_of: Vec<usize> = Vec::new();
+        let mut payload_iris = Vec::with_capacity(payloads.len());
+        let mut record_sets: Vec<MappedPayload> = Vec::with_capacity(payloads.len());
+        for (index, (payload, mut mapped)) in payloads.iter().zip(mapped).enumerate() {
             let archived = self.archive.archive(&payload.bytes)?;
             let payload_iri = self.minter.payload(&archived.sha256);
             meta_triples.extend(describe_payload(
@@ -98,26 +175,78 @@ impl Pipeline<'_> {
             report.records += mapped.records;
             report.not_measured += mapped.not_measured;
             report.observations += mapped.observations.len() as u64;
-            for observation in &mapped.observations {
+            payload_of.extend(std::iter::repeat_n(index, mapped.observations.len()));
+            observations.append(&mut mapped.observations);
+            for (position, record) in mapped.quarantined.iter().enumerate() {
+                batch.other_quads.extend(
+                    record
+                        .to_rdf(self.minter, &archived.sha256, position)
+                        .into_iter()
+                        .map(|t| t.in_graph(quarantine.clone())),
+                );
+            }
+            payload_iris.push(payload_iri);
+            record_sets.push(mapped);
+        }
+        let mut rdf_of: Vec<_> = observations
+            .iter()
+            .zip(&payload_of)
+            .map(|(observation, payload)| {
                 let mut rdf = observation.to_rdf(self.minter, self.catalogue);
                 // Trace every value to the archived bytes it came from.
                 rdf.triples.push(Triple::new(
                     rdf.iri.clone(),
                     prov::WAS_DERIVED_FROM,
-                    payload_iri.clone(),
+                    payload_iris[*payload].clone(),
                 ));
-                batch.observations.push(rdf);
-            }
-            for (index, record) in mapped.quarantined.iter().enumerate() {
+                rdf
+            })
+            .collect();
+        let findings = self.findings(&observations, &rdf_of, started);
+        let feed_graph = GraphName::NamedNode(self.minter.feed_graph(&feed.id));
+        let mut flagged = std::collections::HashSet::new();
+        for finding in &findings {
+            *report
+                .findings_by_rule
+                .entry(finding.component.as_str().to_owned())
+                .or_default() += finding.observations.len() as u64;
+            for &i in &finding.observations {
+                flagged.insert(&rdf_of[i].iri);
                 batch.other_quads.extend(
-                    record
-                        .to_rdf(self.minter, &archived.sha256, index)
+                    annotate(self.minter, &rdf_of[i].iri, finding)
                         .into_iter()
-                        .map(|t| t.in_graph(quarantine.clone())),
+                        .map(|t| t.in_graph(feed_graph.clone())),
                 );
             }
-            report.quarantined.extend(mapped.quarantined);
         }
+        report.flagged_observations = flagged.len() as u64;
+        drop(flagged);
+        let report_triples = validation_report(
+            self.minter,
+            &run,
+            &findings,
+            &rdf_of,
+            &record_sets,
+            &payload_iris,
+        );
+        run_triples.extend(report_triples);
+        report.record_reports = record_reports(
+            payloads,
+            &record_sets,
+            &observations,
+            &payload_of,
+            &findings,
+        );
+        for set in &mut record_sets {
+            for flag in &set.flags {
+                *report
+                    .findings_by_rule
+                    .entry(flag.rule.as_str().to_owned())
+                    .or_default() += 1;
+            }
+            report.quarantined.append(&mut set.quarantined);
+        }
+        batch.observations.append(&mut rdf_of);
         run_triples.push(Triple::new(
             run,
             prov::ENDED_AT_TIME,
@@ -132,6 +261,57 @@ impl Pipeline<'_> {
             .collect::<Vec<Quad>>();
         report.outcome = self.store.ingest(batch)?;
         Ok(report)
+    }
+
+    /// SHACL Core on the batch's RDF, then the quality rules on its observations; SHACL
+    /// results on an observation become findings on it.
+    fn findings(
+        &self,
+        observations: &[Observation],
+        rdf: &[belfort_model::ObservationRdf],
+        now: chrono::DateTime<Utc>,
+    ) -> Vec<QualityFinding> {
+        let mut graph = GraphBuilder::default();
+        let mut index_of: HashMap<&NamedNode, usize> = HashMap::new();
+        for (i, observation) in rdf.iter().enumerate() {
+            index_of.entry(&observation.iri).or_insert(i);
+            for triple in observation.triples.iter().chain(&observation.context) {
+                graph.insert(triple.clone());
+            }
+        }
+        let report = validate(&self.validation.shapes, &graph.build());
+        let mut findings: Vec<QualityFinding> = report
+            .results
+            .into_iter()
+            .filter_map(|result| {
+                let Term::NamedNode(focus) = &result.focus_node else {
+                    return None;
+                };
+                let i = *index_of.get(focus)?;
+                let message = result
+                    .messages
+                    .iter()
+                    .map(|m| match m {
+                        Term::Literal(l) => l.value().to_owned(),
+                        other => other.to_string(),
+                    })
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                Some(QualityFinding {
+                    component: result.source_constraint_component,
+                    shape: result.source_shape,
+                    severity: result.severity,
+                    observations: vec![i],
+                    message,
+                })
+            })
+            .collect();
+        findings.extend(
+            self.validation
+                .rules
+                .evaluate(observations, self.catalogue, now),
+        );
+        findings
     }
 
     fn describe_feed(&self, feed: &FeedSpec, feed_iri: &NamedNode) -> Vec<Triple> {
@@ -199,4 +379,213 @@ fn describe_payload(
         ),
         Triple::new(payload.clone(), dct::IS_PART_OF, feed.clone()),
     ]
+}
+
+/// The DQV quality annotation one finding puts on one observation.
+fn annotate(minter: &IriMinter, observation: &NamedNode, finding: &QualityFinding) -> Vec<Triple> {
+    let annotation = minter.quality_annotation(observation, &finding.component);
+    vec![
+        Triple::new(
+            observation.clone(),
+            dqv::HAS_QUALITY_ANNOTATION,
+            annotation.clone(),
+        ),
+        Triple::new(annotation.clone(), rdf::TYPE, dqv::QUALITY_ANNOTATION),
+        Triple::new(annotation.clone(), oa::HAS_TARGET, observation.clone()),
+        Triple::new(annotation.clone(), oa::HAS_BODY, finding.component.clone()),
+        Triple::new(
+            annotation.clone(),
+            oa::MOTIVATED_BY,
+            dqv::QUALITY_ASSESSMENT,
+        ),
+        Triple::new(annotation.clone(), quality::RULE, finding.component.clone()),
+        Triple::new(
+            annotation.clone(),
+            quality::SEVERITY,
+            finding.severity.clone(),
+        ),
+        Triple::new(annotation.clone(), sh::SOURCE_SHAPE, finding.shape.clone()),
+        Triple::new(
+            annotation,
+            quality::MESSAGE,
+            Literal::new_simple_literal(&finding.message),
+        ),
+    ]
+}
+
+/// The run's `sh:ValidationReport`, with IRIs instead of blank nodes: one result per flagged
+/// observation and rule, and one per adapter check on a record (focus: the payload).
+fn validation_report(
+    minter: &IriMinter,
+    run: &NamedNode,
+    findings: &[QualityFinding],
+    rdf: &[belfort_model::ObservationRdf],
+    records: &[MappedPayload],
+    payload_iris: &[NamedNode],
+) -> Vec<Triple> {
+    let report = minter.validation_report(run);
+    let mut triples = vec![
+        Triple::new(run.clone(), quality::VALIDATION_REPORT, report.clone()),
+        Triple::new(report.clone(), rdf::TYPE, sh::VALIDATION_REPORT),
+        Triple::new(report.clone(), prov::WAS_GENERATED_BY, run.clone()),
+    ];
+    let mut index = 0;
+    let mut result = |focus: Term,
+                      component: &NamedNode,
+                      shape: Option<&Term>,
+                      severity: NamedNode,
+                      message: &str,
+                      location: Option<&str>| {
+        let node = minter.validation_result(run, index);
+        index += 1;
+        let mut out = vec![
+            Triple::new(report.clone(), sh::RESULT, node.clone()),
+            Triple::new(node.clone(), rdf::TYPE, sh::VALIDATION_RESULT),
+            Triple::new(node.clone(), sh::FOCUS_NODE, focus),
+            Triple::new(
+                node.clone(),
+                sh::SOURCE_CONSTRAINT_COMPONENT,
+                component.clone(),
+            ),
+            Triple::new(node.clone(), sh::RESULT_SEVERITY, severity),
+            Triple::new(
+                node.clone(),
+                sh::RESULT_MESSAGE,
+                Literal::new_simple_literal(message),
+            ),
+        ];
+        if let Some(shape) = shape {
+            out.push(Triple::new(node.clone(), sh::SOURCE_SHAPE, shape.clone()));
+        }
+        if let Some(location) = location {
+            out.push(Triple::new(
+                node,
+                belfort::LOCATION,
+                Literal::new_simple_literal(location),
+            ));
+        }
+        out
+    };
+    for finding in findings {
+        for &i in &finding.observations {
+            triples.extend(result(
+                rdf[i].iri.clone().into(),
+                &finding.component,
+                Some(&finding.shape),
+                finding.severity.clone(),
+                &finding.message,
+                None,
+            ));
+        }
+    }
+    for (set, payload) in records.iter().zip(payload_iris) {
+        for flag in &set.flags {
+            triples.extend(result(
+                payload.clone().into(),
+                &flag.rule,
+                None,
+                sh::WARNING.into_owned(),
+                &flag.message,
+                Some(&flag.location),
+            ));
+        }
+    }
+    let conforms = index == 0;
+    triples.push(Triple::new(report, sh::CONFORMS, Literal::from(conforms)));
+    triples
+}
+
+fn severity_name(severity: &NamedNode) -> String {
+    severity
+        .as_str()
+        .rsplit(['#', '/'])
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// One entry per source record of every payload, with its findings and status.
+fn record_reports(
+    payloads: &[Payload],
+    records: &[MappedPayload],
+    observations: &[Observation],
+    payload_of: &[usize],
+    findings: &[QualityFinding],
+) -> Vec<RecordReport> {
+    let mut published: HashMap<(usize, &str), u64> = HashMap::new();
+    for (observation, payload) in observations.iter().zip(payload_of) {
+        *published
+            .entry((*payload, observation.source_record.as_str()))
+            .or_default() += 1;
+    }
+    let mut found: HashMap<(usize, &str), Vec<RecordFinding>> = HashMap::new();
+    for finding in findings {
+        for &i in &finding.observations {
+            let entry = found
+                .entry((payload_of[i], observations[i].source_record.as_str()))
+                .or_default();
+            let item = RecordFinding {
+                rule: finding.component.as_str().to_owned(),
+                severity: severity_name(&finding.severity),
+                message: finding.message.clone(),
+            };
+            if !entry.contains(&item) {
+                entry.push(item);
+            }
+        }
+    }
+    for (p, set) in records.iter().enumerate() {
+        for flag in &set.flags {
+            found
+                .entry((p, flag.location.as_str()))
+                .or_default()
+                .push(RecordFinding {
+                    rule: flag.rule.as_str().to_owned(),
+                    severity: "Warning".to_owned(),
+                    message: match &flag.field {
+                        Some(field) => format!("{field}: {}", flag.message),
+                        None => flag.message.clone(),
+                    },
+                });
+        }
+        for entry in &set.quarantined {
+            found
+                .entry((p, entry.location.as_str()))
+                .or_default()
+                .push(RecordFinding {
+                    rule: quality::UNUSABLE_RECORD_CHECK.as_str().to_owned(),
+                    severity: "Quarantine".to_owned(),
+                    message: match &entry.field {
+                        Some(field) => format!("{field}: {}", entry.reason),
+                        None => entry.reason.clone(),
+                    },
+                });
+        }
+    }
+    let mut out = Vec::new();
+    for (p, set) in records.iter().enumerate() {
+        let payload = &payloads[p];
+        let lines = records_lines(&payload.bytes, &set.record_locations);
+        for (location, lines) in set.record_locations.iter().zip(lines) {
+            let findings = found.remove(&(p, location.as_str())).unwrap_or_default();
+            let observations = published.get(&(p, location.as_str())).copied().unwrap_or(0);
+            let quarantined = findings.iter().any(|f| f.severity == "Quarantine");
+            let status = if quarantined && observations == 0 {
+                "quarantined"
+            } else if findings.is_empty() {
+                "ok"
+            } else {
+                "flagged"
+            };
+            out.push(RecordReport {
+                file: payload.source.clone(),
+                lines: lines.map(|(a, b)| [a, b]),
+                pointer: location.starts_with('/').then(|| location.clone()),
+                status,
+                observations,
+                findings,
+            });
+        }
+    }
+    out
 }

@@ -2,6 +2,7 @@
 
 mod error;
 mod fetch;
+mod locate;
 mod sensor_community;
 mod sensor_community_archive;
 mod telraam;
@@ -10,6 +11,7 @@ use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
 
 pub use error::HarvestError;
 pub use fetch::{DEFAULT_MAX_PAYLOAD_BYTES, fetch};
+pub use locate::{record_lines, records_lines};
 
 /// The wire formats Belfort can map.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,6 +90,25 @@ pub struct MappedPayload {
     /// Readings the source marks as not measured (e.g. Telraam counts at zero uptime); they
     /// are not observations, and not defects either.
     pub not_measured: u64,
+    /// Where each source record sits in the payload, in payload order (a JSON pointer or
+    /// `line N`): the keys of the ingest report.
+    pub record_locations: Vec<String>,
+    /// Defects the adapter sees in a record as a whole (its own consistency, its coverage)
+    /// that do not make it unusable: the record's observations are published and flagged.
+    pub flags: Vec<RecordFlag>,
+}
+
+/// A defect of a source record found while mapping it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordFlag {
+    /// Where the record is: a JSON pointer or `line N`.
+    pub location: String,
+    /// The field concerned, if one is.
+    pub field: Option<String>,
+    /// The rule that found it (an IRI declared in `vocab/`).
+    pub rule: oxrdf::NamedNode,
+    /// Why, for a person.
+    pub message: String,
 }
 
 /// Maps one payload of `feed` (read from `file`, named in messages) onto observations.

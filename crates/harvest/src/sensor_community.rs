@@ -9,7 +9,9 @@ use belfort_model::{
 use chrono::{DateTime, Duration, NaiveDateTime, Utc};
 use serde_json::{Map, Value};
 
-use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
+use belfort_vocab::quality;
+
+use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, parse_json, payload_format_error};
 
 const FORMAT: &str = "sensor.community data.json (v2)";
 
@@ -41,6 +43,7 @@ pub(crate) fn map_data_json(
     for (index, record) in records.iter().enumerate() {
         mapped.records += 1;
         let location = format!("/{index}");
+        mapped.record_locations.push(location.clone());
         let mut quarantine = |field: Option<&str>, reason: String| {
             mapped.quarantined.push(QuarantinedRecord {
                 feed: feed.id.clone(),
@@ -102,6 +105,22 @@ pub(crate) fn map_data_json(
             }
             other => other,
         };
+        let indoor = fields
+            .get("location")
+            .and_then(|l| l.get("indoor"))
+            .is_some_and(|i| {
+                i.as_i64() == Some(1) || i.as_str() == Some("1") || i.as_bool() == Some(true)
+            });
+        if indoor {
+            mapped.flags.push(RecordFlag {
+                location: location.clone(),
+                field: Some("location.indoor".to_owned()),
+                rule: quality::INDOOR_SENSOR_CHECK.into_owned(),
+                message: format!(
+                    "sensor {sensor} is indoors: not comparable with outdoor ambient readings"
+                ),
+            });
+        }
         let sensor_id = SourceId::new(feed.sensor_namespace.clone(), sensor);
         let feature = SourceId::new(
             feed.sensor_namespace.clone(),
@@ -150,6 +169,7 @@ pub(crate) fn map_data_json(
                 phenomenon_time,
                 result_time: end,
                 location: point,
+                source_record: &location,
             };
             match reading.observe(catalogue, property, text, unit) {
                 Ok(observation) => mapped.observations.push(observation),
@@ -169,6 +189,7 @@ pub(crate) struct Reading<'a> {
     pub(crate) phenomenon_time: PhenomenonTime,
     pub(crate) result_time: DateTime<Utc>,
     pub(crate) location: Option<Point>,
+    pub(crate) source_record: &'a str,
 }
 
 impl Reading<'_> {
@@ -206,6 +227,7 @@ impl Reading<'_> {
             result_time: self.result_time,
             location: self.location,
             qualifiers: Vec::new(),
+            source_record: self.source_record.to_owned(),
         })
     }
 }

@@ -53,6 +53,8 @@ pub(crate) fn map_archive_csv(
         };
         mapped.records += 1;
         let line = row.position().map_or(0, csv::Position::line);
+        let record_location = format!("line {line}");
+        mapped.record_locations.push(record_location.clone());
         let raw = row.iter().collect::<Vec<_>>().join(";");
         let mut quarantine = |field: &str, reason: String| {
             mapped.quarantined.push(QuarantinedRecord {
@@ -110,6 +112,7 @@ pub(crate) fn map_archive_csv(
                 phenomenon_time: PhenomenonTime::Instant(at),
                 result_time: at,
                 location: point,
+                source_record: &record_location,
             };
             // "", "nan", "unavailable", "%.1f": the archive's ways of saying "no value".
             match reading.observe(catalogue, property, text, unit) {

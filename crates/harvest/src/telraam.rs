@@ -8,11 +8,12 @@ use belfort_model::{
     Catalogue, Observation, PhenomenonTime, PropertyDefinition, Qualifier, QuarantinedRecord,
     SourceId,
 };
-use belfort_vocab::belfort;
-use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, TimeZone, Utc};
+use belfort_vocab::{belfort, quality};
+use chrono::{DateTime, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc};
+use oxrdf::NamedNodeRef;
 use serde_json::Value;
 
-use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
+use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, parse_json, payload_format_error};
 
 const FORMAT: &str = "Telraam reports/traffic JSON";
 
@@ -74,27 +75,155 @@ pub(crate) fn map_reports(
         }
     }
     let mut mapped = MappedPayload::default();
+    let mut hours = Vec::new();
     for (index, report) in reports.iter().enumerate() {
         mapped.records += 1;
+        let location = format!("/report/{index}");
+        mapped.record_locations.push(location.clone());
         let mut context = RecordContext {
             feed,
             mapped: &mut mapped,
-            location: format!("/report/{index}"),
+            location,
             report,
+            hour: None,
         };
         context.map(&properties);
+        context.check_histograms();
+        if let Some(hour) = context.hour {
+            hours.push((context.location, hour));
+        }
     }
+    flag_offline_days(&mut mapped, &hours);
     Ok(mapped)
 }
+
+/// One hourly report's coverage, for the whole-day check.
+struct HourCoverage {
+    segment: String,
+    start: DateTime<Utc>,
+    uptime: f64,
+}
+
+/// The UTC hours that are daylight in Flanders all year round (08:00–16:00 UTC).
+const DAYLIGHT_UTC_HOURS: std::ops::RangeInclusive<u32> = 8..=15;
+/// A day is judged only when the payload holds at least this many of its daylight hours.
+const MIN_DAYLIGHT_HOURS: usize = 4;
+
+/// A segment whose counter had uptime 0 in every daylight hour of a day that the payload
+/// holds (at least four of them) was offline: its
+/// reports of that day (all zero counts) are flagged, not read as "no traffic". Night hours
+/// at uptime 0 alone are normal and not flagged.
+fn flag_offline_days(mapped: &mut MappedPayload, hours: &[(String, HourCoverage)]) {
+    let mut days: std::collections::BTreeMap<(&str, NaiveDate), Vec<&(String, HourCoverage)>> =
+        std::collections::BTreeMap::new();
+    for entry in hours {
+        days.entry((entry.1.segment.as_str(), entry.1.start.date_naive()))
+            .or_default()
+            .push(entry);
+    }
+    for ((segment, day), entries) in days {
+        let daylight: Vec<_> = entries
+            .iter()
+            .filter(|(_, h)| DAYLIGHT_UTC_HOURS.contains(&h.start.hour()))
+            .collect();
+        if daylight.len() < MIN_DAYLIGHT_HOURS || daylight.iter().any(|(_, h)| h.uptime > 0.0) {
+            continue;
+        }
+        for (location, hour) in entries.iter().map(|e| (&e.0, &e.1)) {
+            if hour.uptime == 0.0 {
+                mapped.flags.push(RecordFlag {
+                    location: location.clone(),
+                    field: Some("uptime".to_owned()),
+                    rule: quality::OFFLINE_DAY_CHECK.into_owned(),
+                    message: format!(
+                        "segment {segment} counted nothing in any daylight hour of {day} in this payload: offline, its zero counts are not zero traffic"
+                    ),
+                });
+            }
+        }
+    }
+}
+
+/// Shares (percent) of a speed histogram must add up to 100 within this tolerance.
+const HISTOGRAM_TOLERANCE_PERCENT: f64 = 1.0;
+/// Width of one bin of `car_speed_hist_0to120plus` (km/h); the last bin is open (120+).
+const SPEED_BIN_KMH: f64 = 5.0;
 
 struct RecordContext<'a> {
     feed: &'a FeedSpec,
     mapped: &'a mut MappedPayload,
     location: String,
     report: &'a Value,
+    hour: Option<HourCoverage>,
 }
 
 impl RecordContext<'_> {
+    fn flag(&mut self, field: &str, rule: NamedNodeRef<'_>, message: String) {
+        self.mapped.flags.push(RecordFlag {
+            location: self.location.clone(),
+            field: Some(field.to_owned()),
+            rule: rule.into_owned(),
+            message,
+        });
+    }
+
+    /// The speed histograms must be distributions, and V85 must agree with its own one.
+    fn check_histograms(&mut self) {
+        let histogram = |field: &str| -> Option<Vec<f64>> {
+            self.report
+                .get(field)?
+                .as_array()?
+                .iter()
+                .map(Value::as_f64)
+                .collect()
+        };
+        let mut fine = None;
+        for field in ["car_speed_hist_0to70plus", "car_speed_hist_0to120plus"] {
+            let Some(shares) = histogram(field) else {
+                continue;
+            };
+            let total: f64 = shares.iter().sum();
+            if total == 0.0 {
+                continue; // nothing counted: no distribution to judge
+            }
+            if (total - 100.0).abs() > HISTOGRAM_TOLERANCE_PERCENT {
+                self.flag(
+                    field,
+                    quality::SPEED_HISTOGRAM_CHECK,
+                    format!("{field} shares add up to {total:.1} %, not 100 %"),
+                );
+            } else if field == "car_speed_hist_0to120plus" {
+                fine = Some(shares);
+            }
+        }
+        let (Some(shares), Some(v85)) = (fine, self.report.get("v85").and_then(Value::as_f64))
+        else {
+            return;
+        };
+        let mut cumulative = 0.0;
+        let Some(bin) = shares.iter().position(|share| {
+            cumulative += share;
+            cumulative >= 85.0
+        }) else {
+            return;
+        };
+        let low = bin as f64 * SPEED_BIN_KMH;
+        let high = if bin + 1 == shares.len() {
+            f64::INFINITY
+        } else {
+            low + SPEED_BIN_KMH
+        };
+        if v85 < low - SPEED_BIN_KMH || v85 > high + SPEED_BIN_KMH {
+            self.flag(
+                "v85",
+                quality::V85_HISTOGRAM_CHECK,
+                format!(
+                    "v85 is {v85} km/h but the record's own speed histogram puts the 85th percentile between {low} and {high} km/h"
+                ),
+            );
+        }
+    }
+
     fn quarantine(&mut self, field: Option<&str>, reason: String) {
         self.mapped.quarantined.push(QuarantinedRecord {
             feed: self.feed.id.clone(),
@@ -151,6 +280,13 @@ impl RecordContext<'_> {
                 );
             }
         };
+        if length == Duration::hours(1) {
+            self.hour = Some(HourCoverage {
+                segment: segment.clone(),
+                start,
+                uptime,
+            });
+        }
         let end = start + length;
         let Ok(phenomenon_time) = PhenomenonTime::interval(start, end) else {
             return self.quarantine(Some("interval"), "empty interval".to_owned());
@@ -215,6 +351,7 @@ impl RecordContext<'_> {
                     predicate: belfort::UPTIME.into_owned(),
                     value: uptime,
                 }],
+                source_record: self.location.clone(),
             });
         }
     }

@@ -155,6 +155,27 @@ impl IriMinter {
         self.mint(&["run", feed.city(), feed.name(), &compact_timestamp(started)])
     }
 
+    /// The quality annotation a rule puts on an observation: the observation IRI with the
+    /// rule's local name as fragment, so one rule annotates one observation once.
+    pub fn quality_annotation(&self, observation: &NamedNode, rule: &NamedNode) -> NamedNode {
+        let local = rule.as_str().rsplit(['#', '/']).next().unwrap_or("rule");
+        let fragment: String = local
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+            .collect();
+        Self::with_fragment(observation, &fragment)
+    }
+
+    /// The validation report of a run.
+    pub fn validation_report(&self, run: &NamedNode) -> NamedNode {
+        Self::with_fragment(run, "report")
+    }
+
+    /// One result of a run's validation report.
+    pub fn validation_result(&self, run: &NamedNode, index: usize) -> NamedNode {
+        Self::with_fragment(run, &format!("result-{index}"))
+    }
+
     fn with_fragment(iri: &NamedNode, fragment: &str) -> NamedNode {
         // An IRI without a fragment plus '#' and an unreserved fragment is still a valid IRI.
         NamedNode::new_unchecked(format!("{}#{fragment}", iri.as_str()))

@@ -81,6 +81,13 @@ impl SourceId {
     }
 }
 
+impl fmt::Display for SourceId {
+    /// `telraam/348917`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.id)
+    }
+}
+
 /// When the observed phenomenon happened: an instant, or the interval a count or mean covers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PhenomenonTime {
@@ -180,6 +187,9 @@ pub struct Observation {
     pub location: Option<Point>,
     /// Source-specific qualifiers.
     pub qualifiers: Vec<Qualifier>,
+    /// Where in its payload it was read: a JSON pointer (`/report/13`) or `line 12`; empty
+    /// when it was not read from a payload. Not part of its identity.
+    pub source_record: String,
 }
 
 /// An observation's RDF: its own triples, and the shared ones (sensor, feature, time) that

@@ -43,6 +43,7 @@ fn telraam_car_count() -> Observation {
             predicate: belfort::UPTIME.into_owned(),
             value: 0.7435543679,
         }],
+        source_record: String::new(),
     }
 }
 
@@ -289,6 +290,7 @@ fn no2_instant_rdf_matches_golden() {
         result_time: at + Duration::minutes(2),
         location: None,
         qualifiers: Vec::new(),
+        source_record: String::new(),
     };
     let rdf = observation.to_rdf(&minter(), &catalogue);
     let mut all = rdf.triples.clone();

@@ -48,6 +48,7 @@ fn observations(sensor: &str, count: i64) -> Vec<ObservationRdf> {
                 result_time: begin + Hours::hours(1),
                 location: None,
                 qualifiers: Vec::new(),
+                source_record: String::new(),
             }
             .to_rdf(&minter, &catalogue)
         })

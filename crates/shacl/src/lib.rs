@@ -3,6 +3,7 @@
 mod error;
 mod graph;
 mod path;
+mod quality;
 mod report;
 mod shapes;
 mod validate;
@@ -11,6 +12,7 @@ mod values;
 pub use error::ShaclError;
 pub use graph::{GraphBuilder, IndexedGraph, TermId};
 pub use path::PropertyPath;
+pub use quality::{QualityFinding, QualityRule, QualityRules};
 pub use report::{ValidationReport, ValidationResult};
 pub use shapes::Shapes;
 pub use validate::validate;

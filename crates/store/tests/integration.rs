@@ -33,6 +33,7 @@ fn observations(count: i64, value: f64) -> Vec<ObservationRdf> {
                 result_time: begin + Duration::hours(1),
                 location: None,
                 qualifiers: Vec::new(),
+                source_record: String::new(),
             }
             .to_rdf(&minter, &catalogue)
         })

@@ -354,6 +354,19 @@ vocabulary!(
     QUALITY_ANNOTATION = "QualityAnnotation",
     /// `dqv:hasQualityAnnotation`.
     HAS_QUALITY_ANNOTATION = "hasQualityAnnotation",
+    /// `dqv:qualityAssessment`: the motivation of a quality annotation.
+    QUALITY_ASSESSMENT = "qualityAssessment",
+});
+
+vocabulary!(
+    /// W3C Web Annotation vocabulary (DQV quality annotations are annotations).
+    oa, "http://www.w3.org/ns/oa#", {
+    /// `oa:hasTarget`.
+    HAS_TARGET = "hasTarget",
+    /// `oa:hasBody`.
+    HAS_BODY = "hasBody",
+    /// `oa:motivatedBy`.
+    MOTIVATED_BY = "motivatedBy",
 });
 
 vocabulary!(
@@ -512,6 +525,94 @@ vocabulary!(
     KEYWORD = "keyword",
     /// `dcat:theme`.
     THEME = "theme",
+});
+
+vocabulary!(
+    /// Belfort data-quality rules: SHACL-style constraint components with parameters, and
+    /// the checks adapters make on source records.
+    quality, "https://w3id.org/belfort/quality#", {
+    /// A data-quality rule that Belfort evaluates on harvested observations or source records.
+    QUALITY_RULE = "QualityRule",
+    /// The severity of a quality annotation (sh:Violation, sh:Warning, sh:Info).
+    SEVERITY = "severity",
+    /// The quality rule (a constraint component or adapter check) behind a finding.
+    RULE = "rule",
+    /// A human-readable explanation of a finding.
+    MESSAGE = "message",
+    /// The SHACL validation report a harvest run produced.
+    VALIDATION_REPORT = "validationReport",
+    /// Value outside the catalogued plausible range of its property (counts per hour).
+    PHYSICAL_RANGE_CONSTRAINT_COMPONENT = "PhysicalRangeConstraintComponent",
+    /// Parameter (true): check values against the catalogue's plausible ranges.
+    CATALOGUE_RANGE = "catalogueRange",
+    /// The counter was active for too small a share of the interval (Telraam uptime), so extrapolated counts are unreliable.
+    MIN_COVERAGE_CONSTRAINT_COMPONENT = "MinCoverageConstraintComponent",
+    /// Parameter: the lowest acceptable uptime (0..1).
+    MIN_UPTIME = "minUptime",
+    /// The same non-zero value repeated in consecutive readings of one series: a stuck sensor.
+    STUCK_VALUE_CONSTRAINT_COMPONENT = "StuckValueConstraintComponent",
+    /// Parameter: how many identical consecutive readings make a sensor stuck.
+    MIN_REPEATS = "minRepeats",
+    /// A reading far above both neighbours in its series: an impossible rate of change.
+    SPIKE_CONSTRAINT_COMPONENT = "SpikeConstraintComponent",
+    /// Parameter: how many times the larger neighbour a spike must exceed.
+    SPIKE_FACTOR = "spikeFactor",
+    /// Parameter: the smallest value (canonical unit) that can count as a spike.
+    SPIKE_MINIMUM = "spikeMinimum",
+    /// The same reading (sensor, feature, property, time) delivered twice in one batch, identical or conflicting.
+    DUPLICATE_READING_CONSTRAINT_COMPONENT = "DuplicateReadingConstraintComponent",
+    /// Parameter (true): flag repeated readings.
+    NO_DUPLICATES = "noDuplicates",
+    /// A reading delivered after later readings of its series.
+    OUT_OF_ORDER_CONSTRAINT_COMPONENT = "OutOfOrderConstraintComponent",
+    /// Parameter (true): flag readings that arrive out of chronological order.
+    IN_ORDER = "inOrder",
+    /// A timestamp in the future or before the earliest plausible date.
+    TIME_WINDOW_CONSTRAINT_COMPONENT = "TimeWindowConstraintComponent",
+    /// Parameter: how far past the ingest time a reading may lie (xsd:duration).
+    MAX_FUTURE = "maxFuture",
+    /// Parameter: the earliest plausible reading time (xsd:dateTime).
+    NOT_BEFORE = "notBefore",
+    /// A total that differs from the sum of its per-direction counts.
+    DIRECTION_SUM_CONSTRAINT_COMPONENT = "DirectionSumConstraintComponent",
+    /// Parameter: the largest acceptable difference between a total and the sum of its parts.
+    SUM_TOLERANCE = "sumTolerance",
+    /// A part exceeding its whole at the same feature and time (PM2.5 > PM10, vacant > capacity).
+    SUBSET_CONSTRAINT_COMPONENT = "SubsetConstraintComponent",
+    /// Parameter: the property that is part of the whole.
+    PART = "part",
+    /// Parameter: the property that contains the part.
+    WHOLE = "whole",
+    /// A value at or above a level that marks a sensor fault or saturation rather than a measurement.
+    SUSPECT_VALUE_CONSTRAINT_COMPONENT = "SuspectValueConstraintComponent",
+    /// Parameter: the property a rule applies to.
+    PROPERTY = "property",
+    /// Parameter: values at or above this level are suspect.
+    SUSPECT_AT_LEAST = "suspectAtLeast",
+    /// Optical particulate readings taken while the relative humidity at the same place was high are humidity-inflated.
+    HUMIDITY_INTERFERENCE_CONSTRAINT_COMPONENT = "HumidityInterferenceConstraintComponent",
+    /// Parameter: the relative humidity (percent) above which particulate readings are flagged.
+    MAX_HUMIDITY = "maxHumidity",
+    /// Parameter: a property the interference affects.
+    AFFECTS = "affects",
+    /// A sensor whose reported location moved between readings.
+    LOCATION_JUMP_CONSTRAINT_COMPONENT = "LocationJumpConstraintComponent",
+    /// Parameter: the largest move (metres) that is not a relocation.
+    MAX_JUMP_METRES = "maxJumpMetres",
+    /// A reading aggregated over another interval than the rest of its series in the same batch.
+    INTERVAL_CONSISTENCY_CONSTRAINT_COMPONENT = "IntervalConsistencyConstraintComponent",
+    /// Parameter (true): flag readings whose aggregation interval differs from the rest of their series.
+    CONSISTENT_INTERVAL = "consistentInterval",
+    /// A Telraam speed histogram whose shares do not sum to 100 %.
+    SPEED_HISTOGRAM_CHECK = "SpeedHistogramCheck",
+    /// A V85 speed outside the 85th-percentile bin of the record's own speed histogram.
+    V85_HISTOGRAM_CHECK = "V85HistogramCheck",
+    /// A counter that did not count during any daylight hour of a day: its zero counts are not zero traffic.
+    OFFLINE_DAY_CHECK = "OfflineDayCheck",
+    /// A sensor placed indoors: not comparable with outdoor ambient readings.
+    INDOOR_SENSOR_CHECK = "IndoorSensorCheck",
+    /// A record or field that could not be mapped and was quarantined.
+    UNUSABLE_RECORD_CHECK = "UnusableRecordCheck",
 });
 
 vocabulary!(
@@ -755,6 +856,8 @@ pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
         foaf::TERMS,
         dcat::TERMS,
         sh::TERMS,
+        quality::TERMS,
+        oa::TERMS,
     ]
     .into_iter()
     .flatten()

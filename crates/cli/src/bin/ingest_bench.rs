@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use belfort::config;
-use belfort::pipeline::{Payload, Pipeline};
+use belfort::pipeline::{Payload, Pipeline, Validation};
 use belfort::synthetic::telraam_reports;
 use belfort_model::Catalogue;
 use belfort_store::{DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive};
@@ -89,11 +89,13 @@ fn main() -> anyhow::Result<()> {
 
     let store = EmbeddedStore::open(&dir.path().join("belfort"))?;
     let archive = PayloadArchive::new(dir.path().join("archive"));
+    let validation = Validation::bundled()?;
     let pipeline = Pipeline {
         catalogue: &catalogue,
         minter: &config.minter,
         store: &store,
         archive: &archive,
+        validation: &validation,
     };
     let started = Instant::now();
     let mut observations = 0;

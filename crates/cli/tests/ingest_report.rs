@@ -1,0 +1,209 @@
+//! `belfort ingest --report json` against the planted defects of `fixtures/DEFECTS.json`:
+//! every `flag` defect is flagged or quarantined on the record that holds it, every
+//! `no-flag` trap is not, and the clean fixtures produce no findings at all.
+
+use std::path::Path;
+use std::process::Command;
+
+use serde_json::Value;
+
+use super::fixture;
+
+/// The dirty fixtures whose feed formats have an adapter, with the feed that reads them.
+/// DEFECTS.json also lists IRCEL-CELINE, Opendatasoft, DATEX II, SensorThings and the Telraam
+/// live snapshot: their adapters come with the harvesters, and their entries with them.
+const DIRTY: &[(&str, &str)] = &[
+    ("telraam/reports_traffic_dirty.json", "gent/telraam"),
+    (
+        "sensor-community/data_v2_dirty.json",
+        "antwerpen/sensor-community",
+    ),
+];
+
+const CLEAN: &[(&str, &str)] = &[
+    ("telraam/reports_traffic_clean.json", "gent/telraam"),
+    (
+        "sensor-community/data_v2_clean.json",
+        "antwerpen/sensor-community",
+    ),
+    (
+        "sensor-community/archive_2024-01-15_sds011_sensor_31415_clean.csv",
+        "antwerpen/sensor-community-archive",
+    ),
+];
+
+fn ingest_report(data: &Path, feed: &str, file: &str) -> Value {
+    let output = Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args(["ingest", "--feed", feed, "--report", "json", "--data"])
+        .arg(data)
+        .arg(fixture(file))
+        .env_remove("BELFORT_CONFIG")
+        .output()
+        .unwrap();
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "{file}: no JSON report ({e}): {}",
+            String::from_utf8_lossy(&output.stderr)
+        )
+    })
+}
+
+fn describe(record: &Value) -> String {
+    let findings: Vec<String> = record["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| format!("{} ({})", f["rule"], f["message"]))
+        .collect();
+    format!(
+        "{} {}: {}",
+        record["pointer"],
+        record["status"],
+        findings.join("; ")
+    )
+}
+
+#[test]
+fn every_planted_defect_is_flagged_on_its_record_and_no_trap_is() {
+    let defects: Value =
+        serde_json::from_slice(&std::fs::read(fixture("DEFECTS.json")).unwrap()).unwrap();
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for (file, feed) in DIRTY {
+        let data = tempfile::tempdir().unwrap();
+        let report = ingest_report(data.path(), feed, file);
+        let records = report["records"].as_array().unwrap();
+        assert_eq!(
+            records.len() as u64,
+            report["summary"]["records"].as_u64().unwrap(),
+            "one entry per source record"
+        );
+        for defect in defects[*file].as_array().unwrap() {
+            let line = defect["line"].as_u64().unwrap();
+            let holding: Vec<&Value> = records
+                .iter()
+                .filter(|r| {
+                    r["pointer"] == defect["where"]
+                        || r["lines"].as_array().is_some_and(|l| {
+                            l[0].as_u64().unwrap() <= line && line <= l[1].as_u64().unwrap()
+                        })
+                })
+                .collect();
+            assert!(!holding.is_empty(), "{file}: no record holds {defect}");
+            let flagged = holding
+                .iter()
+                .any(|r| r["status"] == "flagged" || r["status"] == "quarantined");
+            let expected = defect["expect"] == "flag";
+            checked += 1;
+            if flagged != expected {
+                failures.push(format!(
+                    "{file} {} ({}): expected {}, got {}",
+                    defect["id"],
+                    defect["defect"],
+                    defect["expect"],
+                    holding
+                        .iter()
+                        .map(|r| describe(r))
+                        .collect::<Vec<_>>()
+                        .join(" | ")
+                ));
+            }
+        }
+    }
+    assert!(checked >= 39, "{checked} defects checked");
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn clean_fixtures_produce_no_findings() {
+    for (file, feed) in CLEAN {
+        let data = tempfile::tempdir().unwrap();
+        let report = ingest_report(data.path(), feed, file);
+        let not_ok: Vec<String> = report["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["status"] != "ok")
+            .map(describe)
+            .collect();
+        assert!(not_ok.is_empty(), "{file}:\n{}", not_ok.join("\n"));
+        assert!(
+            report["summary"]["observations"].as_u64().unwrap() > 0,
+            "{file}"
+        );
+    }
+}
+
+#[test]
+fn report_lines_and_pointers_locate_the_record_in_the_file() {
+    let data = tempfile::tempdir().unwrap();
+    let file = "telraam/reports_traffic_dirty.json";
+    let report = ingest_report(data.path(), "gent/telraam", file);
+    let text = std::fs::read_to_string(fixture(file)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    for record in report["records"].as_array().unwrap() {
+        let range = record["lines"].as_array().unwrap();
+        let (first, last) = (
+            usize::try_from(range[0].as_u64().unwrap()).unwrap(),
+            usize::try_from(range[1].as_u64().unwrap()).unwrap(),
+        );
+        assert!(lines[first - 1].trim_start().starts_with('{'), "{record}");
+        assert!(lines[last - 1].trim_start().starts_with('}'), "{record}");
+        assert!(record["pointer"].as_str().unwrap().starts_with("/report/"));
+        assert!(record["file"].as_str().unwrap().ends_with(file));
+    }
+}
+
+/// The flagged observations stay published, annotated; one SPARQL pattern selects the
+/// unflagged ones; the run's validation report is stored.
+#[test]
+fn flagged_observations_are_published_with_dqv_annotations_and_a_stored_report() {
+    let data = tempfile::tempdir().unwrap();
+    let report = ingest_report(
+        data.path(),
+        "gent/telraam",
+        "telraam/reports_traffic_dirty.json",
+    );
+    let flagged = report["summary"]["flagged_observations"].as_u64().unwrap();
+    let total = report["summary"]["new_observations"].as_u64().unwrap();
+    assert!(flagged > 0 && flagged < total, "{flagged} of {total}");
+    let query = |q: &str| -> String {
+        let out = Command::new(env!("CARGO_BIN_EXE_belfort"))
+            .args(["query", "--format", "csv", "--data"])
+            .arg(data.path())
+            .arg(q)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let count = |q: &str| -> u64 { query(q).lines().nth(1).unwrap().trim().parse().unwrap() };
+    let all =
+        count("SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }");
+    let unflagged = count(
+        "PREFIX sosa: <http://www.w3.org/ns/sosa/> PREFIX dqv: <http://www.w3.org/ns/dqv#>
+         SELECT (COUNT(*) AS ?n) WHERE { ?o a sosa:Observation FILTER NOT EXISTS { ?o dqv:hasQualityAnnotation ?a } }",
+    );
+    assert_eq!(all, total);
+    assert_eq!(all - unflagged, flagged);
+    let results = count(
+        "PREFIX sh: <http://www.w3.org/ns/shacl#>
+         SELECT (COUNT(?r) AS ?n) WHERE { ?report a sh:ValidationReport ; sh:conforms false ; sh:result ?r }",
+    );
+    assert!(
+        results >= flagged,
+        "{results} results for {flagged} flagged observations"
+    );
+    let stuck = query(
+        "PREFIX dqv: <http://www.w3.org/ns/dqv#> PREFIX bfq: <https://w3id.org/belfort/quality#>
+         SELECT ?severity WHERE { ?o dqv:hasQualityAnnotation ?a . ?a bfq:rule bfq:StuckValueConstraintComponent ; bfq:severity ?severity } LIMIT 1",
+    );
+    assert!(
+        stuck.contains("http://www.w3.org/ns/shacl#Warning"),
+        "{stuck}"
+    );
+}
