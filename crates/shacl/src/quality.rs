@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 
 use belfort_model::{Catalogue, Observation, parse_day_time_duration};
-use belfort_vocab::{belfort, quality, sh};
+use belfort_vocab::{belfort, quality, sh, unit};
 use chrono::{DateTime, Duration, Utc};
 use oxrdf::{NamedNode, NamedNodeRef, Term};
 
@@ -73,6 +73,10 @@ enum RuleKind {
         max_metres: f64,
     },
     IntervalConsistency,
+    UnitMismatch {
+        factors: Vec<f64>,
+        offsets: Vec<f64>,
+    },
 }
 
 impl RuleKind {
@@ -93,6 +97,7 @@ impl RuleKind {
             }
             Self::LocationJump { .. } => quality::LOCATION_JUMP_CONSTRAINT_COMPONENT,
             Self::IntervalConsistency => quality::INTERVAL_CONSISTENCY_CONSTRAINT_COMPONENT,
+            Self::UnitMismatch { .. } => quality::UNIT_MISMATCH_CONSTRAINT_COMPONENT,
         }
     }
 }
@@ -151,6 +156,23 @@ impl Parameters<'_> {
         }
     }
 
+    fn numbers(&self, predicate: NamedNodeRef<'_>) -> Result<Vec<f64>, ShaclError> {
+        self.values(predicate)
+            .into_iter()
+            .map(|v| match v {
+                Term::Literal(l) => l
+                    .value()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|x| x.is_finite() && *x != 0.0)
+                    .ok_or_else(|| {
+                        self.error(format!("{predicate} takes non-zero numbers, not {l}"))
+                    }),
+                other => Err(self.error(format!("{predicate} takes numbers, not {other}"))),
+            })
+            .collect()
+    }
+
     fn flag(&self, predicate: NamedNodeRef<'_>) -> bool {
         self.values(predicate)
             .iter()
@@ -194,6 +216,8 @@ impl QualityRules {
             quality::MAX_HUMIDITY,
             quality::MAX_JUMP_METRES,
             quality::CONSISTENT_INTERVAL,
+            quality::UNIT_FACTOR,
+            quality::UNIT_OFFSET,
         ];
         let mut shape_nodes = Vec::new();
         for predicate in parameter_predicates {
@@ -297,6 +321,11 @@ impl QualityRules {
             }
             if p.flag(quality::CONSISTENT_INTERVAL) {
                 kinds.push(RuleKind::IntervalConsistency);
+            }
+            let factors = p.numbers(quality::UNIT_FACTOR)?;
+            let offsets = p.numbers(quality::UNIT_OFFSET)?;
+            if !factors.is_empty() || !offsets.is_empty() {
+                kinds.push(RuleKind::UnitMismatch { factors, offsets });
             }
             for kind in kinds {
                 rules.push(QualityRule {
@@ -417,13 +446,14 @@ impl<'a> Batch<'a> {
                     };
                     // Count ranges are per hour: a daily count is compared per hour.
                     let hours = o.phenomenon_time.duration().num_seconds() as f64 / 3600.0;
-                    let rate = if def.integer_valued && hours > 0.0 {
+                    let is_count = def.canonical_unit == unit::NUM;
+                    let rate = if is_count && hours > 0.0 {
                         o.value / hours
                     } else {
                         o.value
                     };
                     if rate < def.min_plausible || rate > def.max_plausible {
-                        let per = if def.integer_valued && hours > 0.0 {
+                        let per = if is_count && hours > 0.0 {
                             " per hour"
                         } else {
                             ""
@@ -736,6 +766,31 @@ impl<'a> Batch<'a> {
                             }
                         }
                         previous = Some(i);
+                    }
+                }
+            }
+            RuleKind::UnitMismatch { factors, offsets } => {
+                for (i, o) in obs.iter().enumerate() {
+                    let Some(def) = catalogue.property_by_iri(o.property.as_ref()) else {
+                        continue;
+                    };
+                    let plausible = |v: f64| v >= def.min_plausible && v <= def.max_plausible;
+                    // Counts have no unit to mix up.
+                    if def.canonical_unit == unit::NUM || plausible(o.value) {
+                        continue;
+                    }
+                    let candidates = factors
+                        .iter()
+                        .map(|f| (o.value / f, format!("divided by {f}")))
+                        .chain(offsets.iter().map(|k| (o.value - k, format!("minus {k}"))));
+                    for (converted, how) in candidates {
+                        if plausible(converted) {
+                            out.push((vec![i], format!(
+                                "{} is {}, implausible, but plausible {how} ({converted}): it looks like a value in another unit",
+                                self.describe(i), o.value
+                            )));
+                            break;
+                        }
                     }
                 }
             }

@@ -2,4 +2,5 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod engine;
+mod quality;
 mod w3c_suite;

@@ -603,6 +603,12 @@ vocabulary!(
     INTERVAL_CONSISTENCY_CONSTRAINT_COMPONENT = "IntervalConsistencyConstraintComponent",
     /// Parameter (true): flag readings whose aggregation interval differs from the rest of their series.
     CONSISTENT_INTERVAL = "consistentInterval",
+    /// A value outside its plausible range that would lie inside it in another unit (Pa for hPa, K for °C, a ratio for a percentage): a unit mix-up.
+    UNIT_MISMATCH_CONSTRAINT_COMPONENT = "UnitMismatchConstraintComponent",
+    /// Parameter: a factor between a wrong unit and the canonical one (the value divided by it is tried).
+    UNIT_FACTOR = "unitFactor",
+    /// Parameter: an offset between a wrong unit and the canonical one (the value minus it is tried).
+    UNIT_OFFSET = "unitOffset",
     /// A Telraam speed histogram whose shares do not sum to 100 %.
     SPEED_HISTOGRAM_CHECK = "SpeedHistogramCheck",
     /// A V85 speed outside the 85th-percentile bin of the record's own speed histogram.
