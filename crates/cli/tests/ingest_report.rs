@@ -7,7 +7,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use super::fixture;
+use super::{fixture, start_server};
 
 /// The dirty fixtures whose feed formats have an adapter, with the feed that reads them.
 /// DEFECTS.json also lists IRCEL-CELINE, Opendatasoft, DATEX II, SensorThings and the Telraam
@@ -205,5 +205,30 @@ fn flagged_observations_are_published_with_dqv_annotations_and_a_stored_report()
     assert!(
         stuck.contains("http://www.w3.org/ns/shacl#Warning"),
         "{stuck}"
+    );
+
+    // The same verdict over HTTP.
+    let (_server, address) = start_server("serve", data.path());
+    let client = reqwest::blocking::Client::new();
+    let get = |path: &str| {
+        client
+            .get(format!("{address}{path}"))
+            .header("Accept", "text/turtle")
+            .send()
+            .unwrap()
+            .text()
+            .unwrap()
+    };
+    let latest = get("/quality/gent/telraam");
+    assert!(latest.contains("sh:conforms false"), "{latest}");
+    assert!(
+        latest.contains("bfq:DirectionSumConstraintComponent"),
+        "{latest}"
+    );
+    assert!(latest.contains("bfq:OfflineDayCheck"), "{latest}");
+    let sensor = get("/quality/sensor/telraam/9000001879");
+    assert!(
+        sensor.contains("bfq:StuckValueConstraintComponent"),
+        "{sensor}"
     );
 }

@@ -288,10 +288,15 @@ impl Drop for KillOnDrop {
 
 /// Starts `belfort demo` on a free port; returns the process and the printed address.
 fn start_demo(data: &Path) -> (KillOnDrop, String) {
+    start_server("demo", data)
+}
+
+/// Runs `belfort COMMAND` (demo or serve) on a free port; returns it and its address.
+fn start_server(command: &str, data: &Path) -> (KillOnDrop, String) {
     use std::io::BufRead;
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_belfort"))
-            .args(["demo", "--bind", "127.0.0.1:0", "--data"])
+            .args([command, "--bind", "127.0.0.1:0", "--data"])
             .arg(data)
             .env_remove("BELFORT_CONFIG")
             .env_remove("BELFORT_BIND")
@@ -362,6 +367,38 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
             "{feed} has no dct:modified in {catalogue}"
         );
     }
+    // The verdict is published: the runs' reports, a feed's latest report, a sensor's flags
+    // (the demo's fixtures are the clean ones, so every report conforms).
+    let get = |path: &str, accept: &str| {
+        client
+            .get(format!("{address}{path}"))
+            .header("Accept", accept)
+            .send()
+            .unwrap()
+    };
+    let runs = get("/quality", "application/n-triples").text().unwrap();
+    assert_eq!(
+        runs.matches("<http://www.w3.org/ns/shacl#ValidationReport>")
+            .count(),
+        3,
+        "{runs}"
+    );
+    let telraam = get("/quality/gent/telraam", "text/turtle");
+    assert_eq!(telraam.status(), 200);
+    let telraam = telraam.text().unwrap();
+    assert!(telraam.contains("sh:conforms true"), "{telraam}");
+    let sensor = get("/quality/sensor/telraam/348917", "text/html");
+    assert_eq!(sensor.status(), 200);
+    assert!(sensor.text().unwrap().contains("0 quality annotations"));
+    assert_eq!(get("/quality/gent", "text/html").status(), 200);
+    assert_eq!(
+        get("/quality/gent/no-such-feed", "text/turtle").status(),
+        404
+    );
+    assert_eq!(
+        get("/quality/sensor/telraam/no-such-sensor", "text/turtle").status(),
+        404
+    );
 }
 
 const PREFIXES: &str = "PREFIX sosa: <http://www.w3.org/ns/sosa/>

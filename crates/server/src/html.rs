@@ -35,7 +35,7 @@ textarea {{ width: 100%; font-family: monospace; }}
 </style>
 </head>
 <body>
-<nav><a href="{base}/">Belfort</a><a href="{base}/fragments">Fragments</a><a href="{base}/sparql">SPARQL</a></nav>
+<nav><a href="{base}/">Belfort</a><a href="{base}/fragments">Fragments</a><a href="{base}/sparql">SPARQL</a><a href="{base}/quality">Quality</a></nav>
 <h1>{title}</h1>
 {body}
 </body>

@@ -7,6 +7,7 @@ mod html;
 mod metrics;
 mod negotiate;
 mod page_cache;
+mod quality;
 mod respond;
 mod site;
 mod sparql;
@@ -259,5 +260,9 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/sparql", read().to(sparql::get))
         .route("/sparql", web::post().to(sparql::post))
         .route("/id/{path:.*}", read().to(site::dereference))
+        .route("/quality", read().to(quality::overview))
+        .route("/quality/sensor/{path:.*}", read().to(quality::sensor))
+        .route("/quality/{city}", read().to(quality::city))
+        .route("/quality/{city}/{feed}", read().to(quality::feed))
         .default_service(web::to(site::fallback));
 }

@@ -54,6 +54,10 @@ const PREFIXES: &[(&str, &str)] = &[
     ("sd", v::sd::NAMESPACE),
     ("dcat", v::dcat::NAMESPACE),
     ("bf", v::belfort::NAMESPACE),
+    ("sh", v::sh::NAMESPACE),
+    ("dqv", v::dqv::NAMESPACE),
+    ("oa", v::oa::NAMESPACE),
+    ("bfq", v::quality::NAMESPACE),
 ];
 
 /// Serialises a document: quad formats get `quads` (graphs kept), triple formats `triples`.
