@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use belfort_harvest::{FeedSpec, MappedPayload, map_payload, records_lines};
+use belfort_harvest::{FeedSpec, MappedPayload, map_payloads, records_lines};
 use belfort_model::{Catalogue, IriMinter, Observation, QuarantinedRecord, date_time_literal};
 use belfort_shacl::{GraphBuilder, QualityFinding, QualityRules, Shapes, validate};
 use belfort_store::{IngestBatch, IngestOutcome, ObservationStore, PayloadArchive};
@@ -127,15 +127,11 @@ impl Pipeline<'_> {
     /// archives the bytes and writes one batch.
     pub fn ingest(&self, feed: &FeedSpec, payloads: &[Payload]) -> anyhow::Result<FeedReport> {
         let started = Utc::now();
-        let mut mapped = Vec::with_capacity(payloads.len());
-        for payload in payloads {
-            mapped.push(map_payload(
-                feed,
-                self.catalogue,
-                &payload.source,
-                &payload.bytes,
-            )?);
-        }
+        let parts: Vec<(&str, &[u8])> = payloads
+            .iter()
+            .map(|p| (p.source.as_str(), p.bytes.as_slice()))
+            .collect();
+        let mapped = map_payloads(feed, self.catalogue, &parts)?;
         let meta = GraphName::NamedNode(self.minter.metadata_graph());
         let quarantine = GraphName::NamedNode(self.minter.quarantine_graph());
         let feed_iri = self.minter.feed(&feed.id);

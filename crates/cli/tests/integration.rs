@@ -157,7 +157,8 @@ fn demo_harvests_every_bundled_feed() {
     assert!(
         String::from_utf8_lossy(&output.stderr).contains("antwerpen/sensor-community: 16 records")
     );
-    assert_eq!(observation_count(data.path()), 338 + 38 + 60);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("brussel/irceline: 36 records"));
+    assert_eq!(observation_count(data.path()), 338 + 38 + 60 + 32);
 }
 
 #[test]
@@ -338,7 +339,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
         .unwrap();
     assert_eq!(
         answer["results"]["bindings"][0]["n"]["value"],
-        (338 + 38 + 60).to_string()
+        (338 + 38 + 60 + 32).to_string()
     );
     let fragment = client
         .get(format!("{address}/fragments"))
@@ -380,7 +381,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
     assert_eq!(
         runs.matches("<http://www.w3.org/ns/shacl#ValidationReport>")
             .count(),
-        3,
+        4,
         "{runs}"
     );
     let telraam = get("/quality/gent/telraam", "text/turtle");

@@ -2,6 +2,7 @@
 
 mod error;
 mod fetch;
+mod irceline;
 mod locate;
 mod sensor_community;
 mod sensor_community_archive;
@@ -23,6 +24,8 @@ pub enum SourceKind {
     SensorCommunityJson,
     /// sensor.community daily archive CSV (`;`-separated, one reading per row).
     SensorCommunityArchiveCsv,
+    /// IRCEL-CELINE 52°North timeseries API: metadata and `getData` values, in one batch.
+    IrcelineTimeseries,
 }
 
 impl SourceKind {
@@ -32,6 +35,7 @@ impl SourceKind {
             "telraam-traffic" => Some(Self::TelraamTraffic),
             "sensor-community-json" => Some(Self::SensorCommunityJson),
             "sensor-community-archive-csv" => Some(Self::SensorCommunityArchiveCsv),
+            "irceline-timeseries" => Some(Self::IrcelineTimeseries),
             _ => None,
         }
     }
@@ -41,6 +45,7 @@ impl SourceKind {
         "telraam-traffic",
         "sensor-community-json",
         "sensor-community-archive-csv",
+        "irceline-timeseries",
     ];
 }
 
@@ -67,6 +72,7 @@ impl FeedSpec {
             SourceKind::SensorCommunityJson | SourceKind::SensorCommunityArchiveCsv => {
                 "sensor-community".to_owned()
             }
+            SourceKind::IrcelineTimeseries => "irceline".to_owned(),
         };
         Self {
             id,
@@ -126,6 +132,27 @@ pub fn map_payload(
         SourceKind::SensorCommunityArchiveCsv => {
             sensor_community_archive::map_archive_csv(feed, catalogue, file, payload)
         }
+        SourceKind::IrcelineTimeseries => {
+            let mut parts = irceline::map_parts(feed, catalogue, &[(file, payload)])?;
+            Ok(parts.pop().unwrap_or_default())
+        }
+    }
+}
+
+/// Maps every part of one harvest of `feed` (`(file, bytes)` pairs), one result per part.
+/// Formats whose parts depend on each other (IRCEL-CELINE metadata and values) are read
+/// together; the others part by part.
+pub fn map_payloads(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    parts: &[(&str, &[u8])],
+) -> Result<Vec<MappedPayload>, HarvestError> {
+    match feed.kind {
+        SourceKind::IrcelineTimeseries => irceline::map_parts(feed, catalogue, parts),
+        _ => parts
+            .iter()
+            .map(|(file, payload)| map_payload(feed, catalogue, file, payload))
+            .collect(),
     }
 }
 

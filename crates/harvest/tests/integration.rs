@@ -7,6 +7,8 @@ use belfort_harvest::{FeedSpec, HarvestError, MappedPayload, SourceKind, fetch, 
 use belfort_model::{Catalogue, FeedId};
 use proptest::prelude::*;
 
+mod irceline;
+
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("../../fixtures")

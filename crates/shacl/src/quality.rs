@@ -360,7 +360,7 @@ impl QualityRules {
         catalogue: &Catalogue,
         now: DateTime<Utc>,
     ) -> Vec<QualityFinding> {
-        let batch = Batch::new(observations);
+        let batch = Batch::new(observations, catalogue);
         let mut findings = Vec::new();
         for rule in &self.rules {
             let mut found = Vec::new();
@@ -384,6 +384,7 @@ impl QualityRules {
 /// Observations grouped the ways the rules need.
 struct Batch<'a> {
     observations: &'a [Observation],
+    catalogue: &'a Catalogue,
     /// (sensor, feature, property) → indexes in payload order.
     series: BTreeMap<(String, String, &'a str), Vec<usize>>,
 }
@@ -395,7 +396,7 @@ type ReadingKey<'k> = (String, String, &'k str, DateTime<Utc>, i64);
 type TotalKey<'k> = (String, &'k str, DateTime<Utc>, i64);
 
 impl<'a> Batch<'a> {
-    fn new(observations: &'a [Observation]) -> Self {
+    fn new(observations: &'a [Observation], catalogue: &'a Catalogue) -> Self {
         let mut series: BTreeMap<_, Vec<usize>> = BTreeMap::new();
         for (i, o) in observations.iter().enumerate() {
             series
@@ -409,6 +410,7 @@ impl<'a> Batch<'a> {
         }
         Self {
             observations,
+            catalogue,
             series,
         }
     }
@@ -424,7 +426,9 @@ impl<'a> Batch<'a> {
         let o = &self.observations[i];
         format!(
             "{} of sensor {} at {}",
-            o.property.as_str().rsplit(['/', '#']).next().unwrap_or(""),
+            self.catalogue
+                .property_by_iri(o.property.as_ref())
+                .map_or(o.property.as_str(), |p| p.key.as_str()),
             o.sensor,
             o.phenomenon_time.start().to_rfc3339()
         )
@@ -576,22 +580,24 @@ impl<'a> Batch<'a> {
             }
             RuleKind::OutOfOrder => {
                 for indexes in self.series.values() {
-                    let mut latest: Option<DateTime<Utc>> = None;
+                    // The reading with the latest start delivered so far.
+                    let mut latest: Option<usize> = None;
                     for &i in indexes {
                         let start = obs[i].phenomenon_time.start();
-                        if let Some(latest) = latest
-                            && start < latest
-                        {
-                            out.push((
-                                vec![i],
-                                format!(
-                                    "{} arrives after a reading of {}: out of chronological order",
-                                    self.describe(i),
-                                    latest.to_rfc3339()
-                                ),
-                            ));
+                        match latest {
+                            Some(l) if start < obs[l].phenomenon_time.start() => {
+                                out.push((
+                                    vec![l, i],
+                                    format!(
+                                        "{} arrives after {}: out of chronological order",
+                                        self.describe(i),
+                                        self.describe(l)
+                                    ),
+                                ));
+                            }
+                            Some(l) if start == obs[l].phenomenon_time.start() => {}
+                            _ => latest = Some(i),
                         }
-                        latest = Some(latest.map_or(start, |l| l.max(start)));
                     }
                 }
             }

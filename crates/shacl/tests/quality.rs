@@ -106,10 +106,10 @@ fn conflicting_duplicates_flag_every_copy_and_identical_ones_only_the_repeats() 
 }
 
 #[test]
-fn late_readings_are_out_of_order() {
+fn late_readings_are_out_of_order_with_the_reading_they_follow() {
     let mut series = hourly("no2", &[21.0, 22.0, 23.0]);
     series.push(reading("no2", "s1", -60, 20.0));
-    assert_eq!(flagged_by(&evaluate(&series), "OutOfOrder"), vec![3]);
+    assert_eq!(flagged_by(&evaluate(&series), "OutOfOrder"), vec![2, 3]);
 }
 
 #[test]
