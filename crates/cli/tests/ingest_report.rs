@@ -11,8 +11,8 @@ use super::{fixture, start_server};
 
 /// The dirty fixtures whose feed formats have an adapter, with the feed that reads them and
 /// the parts that must come with them in one batch (IRCEL-CELINE values need their metadata).
-/// DEFECTS.json also lists Opendatasoft, DATEX II, SensorThings and the Telraam live
-/// snapshot: their adapters come with the harvesters, and their entries with them.
+/// DEFECTS.json also lists Opendatasoft, DATEX II and the Telraam live snapshot: their
+/// adapters come with the harvesters, and their entries with them.
 const DIRTY: &[(&str, &str, &[&str])] = &[
     ("telraam/reports_traffic_dirty.json", "gent/telraam", &[]),
     (
@@ -24,6 +24,11 @@ const DIRTY: &[(&str, &str, &[&str])] = &[
         "irceline/sos_getdata_dirty.json",
         "brussel/irceline",
         &["irceline/sos_timeseries_expanded_clean.json"],
+    ),
+    (
+        "sensorthings/observations_page_dirty.json",
+        "brugge/sensorthings",
+        &["sensorthings/datastreams_expanded_clean.json"],
     ),
 ];
 
@@ -51,6 +56,11 @@ const CLEAN: &[(&str, &str, &[&str])] = &[
         "irceline/sos_getdata_clean.json",
         "brussel/irceline",
         &["irceline/sos_timeseries_expanded_clean.json"],
+    ),
+    (
+        "sensorthings/observations_page_clean.json",
+        "brugge/sensorthings",
+        &["sensorthings/datastreams_expanded_clean.json"],
     ),
 ];
 
@@ -129,6 +139,10 @@ fn every_planted_defect_is_flagged_on_its_record_and_no_trap_is() {
                         })
                 })
                 .collect();
+            // A trap outside every record (`/@iot.count`) cannot be flagged: nothing to check.
+            if holding.is_empty() && defect["expect"] == "no-flag" {
+                continue;
+            }
             assert!(!holding.is_empty(), "{file}: no record holds {defect}");
             let flagged = holding
                 .iter()
@@ -150,7 +164,7 @@ fn every_planted_defect_is_flagged_on_its_record_and_no_trap_is() {
             }
         }
     }
-    assert!(checked >= 48, "{checked} defects checked");
+    assert!(checked >= 62, "{checked} defects checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

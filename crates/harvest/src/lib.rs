@@ -6,6 +6,7 @@ mod irceline;
 mod locate;
 mod sensor_community;
 mod sensor_community_archive;
+mod sensorthings;
 mod telraam;
 
 use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
@@ -26,6 +27,8 @@ pub enum SourceKind {
     SensorCommunityArchiveCsv,
     /// IRCEL-CELINE 52°North timeseries API: metadata and `getData` values, in one batch.
     IrcelineTimeseries,
+    /// OGC SensorThings API: expanded Datastreams and pages of Observations, in one batch.
+    SensorThings,
 }
 
 impl SourceKind {
@@ -36,6 +39,7 @@ impl SourceKind {
             "sensor-community-json" => Some(Self::SensorCommunityJson),
             "sensor-community-archive-csv" => Some(Self::SensorCommunityArchiveCsv),
             "irceline-timeseries" => Some(Self::IrcelineTimeseries),
+            "sensorthings" => Some(Self::SensorThings),
             _ => None,
         }
     }
@@ -46,6 +50,7 @@ impl SourceKind {
         "sensor-community-json",
         "sensor-community-archive-csv",
         "irceline-timeseries",
+        "sensorthings",
     ];
 }
 
@@ -73,6 +78,7 @@ impl FeedSpec {
                 "sensor-community".to_owned()
             }
             SourceKind::IrcelineTimeseries => "irceline".to_owned(),
+            SourceKind::SensorThings => "sensorthings".to_owned(),
         };
         Self {
             id,
@@ -132,8 +138,8 @@ pub fn map_payload(
         SourceKind::SensorCommunityArchiveCsv => {
             sensor_community_archive::map_archive_csv(feed, catalogue, file, payload)
         }
-        SourceKind::IrcelineTimeseries => {
-            let mut parts = irceline::map_parts(feed, catalogue, &[(file, payload)])?;
+        SourceKind::IrcelineTimeseries | SourceKind::SensorThings => {
+            let mut parts = map_payloads(feed, catalogue, &[(file, payload)])?;
             Ok(parts.pop().unwrap_or_default())
         }
     }
@@ -149,6 +155,7 @@ pub fn map_payloads(
 ) -> Result<Vec<MappedPayload>, HarvestError> {
     match feed.kind {
         SourceKind::IrcelineTimeseries => irceline::map_parts(feed, catalogue, parts),
+        SourceKind::SensorThings => sensorthings::map_parts(feed, catalogue, parts),
         _ => parts
             .iter()
             .map(|(file, payload)| map_payload(feed, catalogue, file, payload))

@@ -618,6 +618,16 @@ impl<'a> Batch<'a> {
                                 now.to_rfc3339()
                             ),
                         ));
+                    } else if o.result_time < end {
+                        out.push((
+                            vec![i],
+                            format!(
+                                "{}: its result time {} is before the phenomenon ended at {}",
+                                self.describe(i),
+                                o.result_time.to_rfc3339(),
+                                end.to_rfc3339()
+                            ),
+                        ));
                     } else if let Some(floor) = not_before
                         && o.phenomenon_time.start() < *floor
                     {

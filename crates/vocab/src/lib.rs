@@ -567,7 +567,7 @@ vocabulary!(
     OUT_OF_ORDER_CONSTRAINT_COMPONENT = "OutOfOrderConstraintComponent",
     /// Parameter (true): flag readings that arrive out of chronological order.
     IN_ORDER = "inOrder",
-    /// A timestamp in the future or before the earliest plausible date.
+    /// A timestamp in the future or before the earliest plausible date, or a result known before its phenomenon ended.
     TIME_WINDOW_CONSTRAINT_COMPONENT = "TimeWindowConstraintComponent",
     /// Parameter: how far past the ingest time a reading may lie (xsd:duration).
     MAX_FUTURE = "maxFuture",

@@ -1,0 +1,286 @@
+//! OGC SensorThings API: Datastreams (with `$expand=Thing/Locations,ObservedProperty,Sensor`)
+//! and pages of Observations (`@iot.nextLink` paging), read together in one batch: an
+//! observation names only its Datastream, which holds the property, the unit and the place.
+
+use std::collections::HashMap;
+
+use belfort_model::{
+    Catalogue, Observation, PhenomenonTime, Point, PropertyDefinition, QuarantinedRecord, SourceId,
+};
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+
+use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
+
+const FORMAT: &str = "OGC SensorThings API JSON";
+
+/// What a Datastream says about its observations.
+struct Datastream<'c> {
+    property: &'c PropertyDefinition,
+    unit: String,
+    thing: String,
+    location: Option<Point>,
+}
+
+/// Maps the parts of one SensorThings harvest: Datastream documents first, then the pages of
+/// Observations.
+pub(crate) fn map_parts(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    parts: &[(&str, &[u8])],
+) -> Result<Vec<MappedPayload>, HarvestError> {
+    let documents = parts
+        .iter()
+        .map(|(file, bytes)| parse_json(feed, file, FORMAT, bytes))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut datastreams: HashMap<String, Datastream<'_>> = HashMap::new();
+    let mut mapped = Vec::with_capacity(parts.len());
+    let entries = |file: &str, document: &'_ Value| -> Result<Vec<Value>, HarvestError> {
+        match document.get("value") {
+            Some(Value::Array(entries)) => Ok(entries.clone()),
+            _ => Err(payload_format_error(
+                feed,
+                file,
+                FORMAT,
+                "no \"value\" array at /value".to_owned(),
+            )),
+        }
+    };
+    let mut kinds = Vec::with_capacity(parts.len());
+    for ((file, _), document) in parts.iter().zip(&documents) {
+        let entries = entries(file, document)?;
+        let is_datastreams = entries.iter().any(|e| e.get("unitOfMeasurement").is_some());
+        let mut payload = MappedPayload::default();
+        if is_datastreams {
+            read_datastreams(feed, catalogue, &entries, &mut datastreams, &mut payload);
+        }
+        kinds.push((is_datastreams, entries));
+        mapped.push(payload);
+    }
+    for ((is_datastreams, entries), payload) in kinds.iter().zip(&mut mapped) {
+        if !is_datastreams {
+            read_observations(feed, catalogue, entries, &datastreams, payload);
+        }
+    }
+    Ok(mapped)
+}
+
+fn id_of(value: Option<&Value>) -> Option<String> {
+    match value? {
+        Value::Number(n) => Some(n.to_string()),
+        Value::String(s) => Some(s.clone()),
+        _ => None,
+    }
+}
+
+fn read_datastreams<'c>(
+    feed: &FeedSpec,
+    catalogue: &'c Catalogue,
+    entries: &[Value],
+    datastreams: &mut HashMap<String, Datastream<'c>>,
+    payload: &mut MappedPayload,
+) {
+    for (index, entry) in entries.iter().enumerate() {
+        let location = format!("/value/{index}");
+        payload.records += 1;
+        payload.record_locations.push(location.clone());
+        let mut quarantine = |field: &str, reason: String| {
+            payload.quarantined.push(QuarantinedRecord {
+                feed: feed.id.clone(),
+                location: location.clone(),
+                field: Some(field.to_owned()),
+                reason,
+                raw: entry.to_string(),
+            });
+        };
+        let Some(id) = id_of(entry.get("@iot.id")) else {
+            quarantine("@iot.id", "a Datastream without an id".to_owned());
+            continue;
+        };
+        let definition = entry
+            .pointer("/ObservedProperty/definition")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        let property = oxrdf::NamedNodeRef::new(definition)
+            .ok()
+            .and_then(|iri| catalogue.property_by_iri(iri));
+        let Some(property) = property else {
+            quarantine(
+                "ObservedProperty.definition",
+                format!("Datastream {id}: observed property {definition:?} is not catalogued"),
+            );
+            continue;
+        };
+        let unit = ["/unitOfMeasurement/definition", "/unitOfMeasurement/symbol"]
+            .iter()
+            .filter_map(|p| entry.pointer(p).and_then(Value::as_str))
+            .map(|u| match u {
+                "µg/m³" | "µg/m3" => "ug/m3",
+                "°C" => "degC",
+                other => other,
+            })
+            .find(|u| catalogue.unit(u).is_some());
+        let Some(unit) = unit else {
+            quarantine(
+                "unitOfMeasurement",
+                format!("Datastream {id}: the unit of measurement is not catalogued"),
+            );
+            continue;
+        };
+        let thing =
+            id_of(entry.pointer("/Thing/@iot.id")).unwrap_or_else(|| format!("datastream-{id}"));
+        let coordinate = |i: usize| {
+            entry
+                .pointer(&format!("/Thing/Locations/0/location/coordinates/{i}"))
+                .and_then(Value::as_f64)
+        };
+        let point = match (coordinate(0), coordinate(1)) {
+            (Some(lon), Some(lat))
+                if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+            {
+                Some(Point { lon, lat })
+            }
+            _ => None,
+        };
+        datastreams.insert(
+            id,
+            Datastream {
+                property,
+                unit: unit.to_owned(),
+                thing,
+                location: point,
+            },
+        );
+    }
+}
+
+/// A time with an explicit offset; SensorThings times must carry one.
+fn instant(text: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| format!("{text:?} is not an ISO 8601 time with an offset"))
+}
+
+fn phenomenon_time(value: Option<&Value>) -> Result<PhenomenonTime, String> {
+    let Some(Value::String(text)) = value else {
+        return Err("no phenomenonTime string".to_owned());
+    };
+    match text.split_once('/') {
+        Some((start, end)) => {
+            let (start, end) = (instant(start)?, instant(end)?);
+            PhenomenonTime::interval(start, end)
+                .map_err(|_| format!("interval {text:?} ends before it starts"))
+        }
+        None => instant(text).map(PhenomenonTime::Instant),
+    }
+}
+
+fn read_observations(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    entries: &[Value],
+    datastreams: &HashMap<String, Datastream<'_>>,
+    payload: &mut MappedPayload,
+) {
+    for (index, entry) in entries.iter().enumerate() {
+        let location = format!("/value/{index}");
+        payload.records += 1;
+        payload.record_locations.push(location.clone());
+        let mut quarantine = |field: &str, reason: String| {
+            payload.quarantined.push(QuarantinedRecord {
+                feed: feed.id.clone(),
+                location: location.clone(),
+                field: Some(field.to_owned()),
+                reason,
+                raw: entry.to_string(),
+            });
+        };
+        let Some(stream_id) = id_of(entry.pointer("/Datastream/@iot.id")) else {
+            quarantine(
+                "Datastream",
+                "the observation names no Datastream".to_owned(),
+            );
+            continue;
+        };
+        let Some(stream) = datastreams.get(&stream_id) else {
+            quarantine(
+                "Datastream",
+                format!(
+                    "Datastream {stream_id} is not described by the Datastreams of this harvest"
+                ),
+            );
+            continue;
+        };
+        let phenomenon_time = match phenomenon_time(entry.get("phenomenonTime")) {
+            Ok(t) => t,
+            Err(reason) => {
+                quarantine("phenomenonTime", reason);
+                continue;
+            }
+        };
+        let result_time = match entry.get("resultTime") {
+            Some(Value::String(text)) => match instant(text) {
+                Ok(t) => t,
+                Err(reason) => {
+                    quarantine("resultTime", reason);
+                    continue;
+                }
+            },
+            _ => {
+                quarantine(
+                    "resultTime",
+                    "no resultTime: when the result became known is unknown".to_owned(),
+                );
+                continue;
+            }
+        };
+        let number = match entry.get("result") {
+            Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()),
+            Some(Value::Null) | None => {
+                quarantine("result", "the result is null: no measurement".to_owned());
+                continue;
+            }
+            Some(other) => {
+                quarantine("result", format!("the result {other} is not a JSON number"));
+                continue;
+            }
+        };
+        let Some(number) = number else {
+            quarantine("result", "the result is not a finite number".to_owned());
+            continue;
+        };
+        let value = match catalogue.to_canonical(
+            stream.property,
+            number,
+            &stream.unit,
+            Some(phenomenon_time.duration()),
+        ) {
+            Ok(v) => v,
+            Err(e) => {
+                quarantine("result", format!("{number} {}: {e}", stream.unit));
+                continue;
+            }
+        };
+        payload.observations.push(Observation {
+            feed: feed.id.clone(),
+            sensor: SourceId::new(
+                feed.sensor_namespace.clone(),
+                format!("datastream-{stream_id}"),
+            ),
+            feature: SourceId::new(
+                feed.sensor_namespace.clone(),
+                format!("thing-{}", stream.thing),
+            ),
+            sample_of: None,
+            property: stream.property.iri.clone(),
+            value,
+            unit: stream.property.canonical_unit.clone(),
+            integer_valued: stream.property.integer_valued,
+            phenomenon_time,
+            result_time,
+            location: stream.location,
+            qualifiers: Vec::new(),
+            source_record: location,
+        });
+    }
+}
