@@ -11,8 +11,8 @@ use super::{fixture, start_server};
 
 /// The dirty fixtures whose feed formats have an adapter, with the feed that reads them and
 /// the parts that must come with them in one batch (IRCEL-CELINE values need their metadata).
-/// DEFECTS.json also lists Opendatasoft, DATEX II and the Telraam live snapshot: their
-/// adapters come with the harvesters, and their entries with them.
+/// DEFECTS.json also lists DATEX II and the Telraam live snapshot: their adapters come with
+/// the harvesters, and their entries with them.
 const DIRTY: &[(&str, &str, &[&str])] = &[
     ("telraam/reports_traffic_dirty.json", "gent/telraam", &[]),
     (
@@ -29,6 +29,11 @@ const DIRTY: &[(&str, &str, &[&str])] = &[
         "sensorthings/observations_page_dirty.json",
         "brugge/sensorthings",
         &["sensorthings/datastreams_expanded_clean.json"],
+    ),
+    (
+        "ghent/parkeergarages_v2.1_poll3_dirty.json",
+        "gent/parking-garages",
+        &[],
     ),
 ];
 
@@ -61,6 +66,16 @@ const CLEAN: &[(&str, &str, &[&str])] = &[
         "sensorthings/observations_page_clean.json",
         "brugge/sensorthings",
         &["sensorthings/datastreams_expanded_clean.json"],
+    ),
+    (
+        "ghent/parkeergarages_v2.1_poll1_clean.json",
+        "gent/parking-garages",
+        &[],
+    ),
+    (
+        "ghent/parkeergarages_v2.1_poll2_clean.json",
+        "gent/parking-garages",
+        &[],
     ),
 ];
 
@@ -164,7 +179,7 @@ fn every_planted_defect_is_flagged_on_its_record_and_no_trap_is() {
             }
         }
     }
-    assert!(checked >= 62, "{checked} defects checked");
+    assert!(checked >= 70, "{checked} defects checked");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 

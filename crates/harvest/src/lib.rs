@@ -4,6 +4,7 @@ mod error;
 mod fetch;
 mod irceline;
 mod locate;
+mod opendatasoft;
 mod sensor_community;
 mod sensor_community_archive;
 mod sensorthings;
@@ -29,6 +30,8 @@ pub enum SourceKind {
     IrcelineTimeseries,
     /// OGC SensorThings API: expanded Datastreams and pages of Observations, in one batch.
     SensorThings,
+    /// Opendatasoft Explore v2.1 records of parking garages (vacant spaces, capacity, occupancy).
+    OpendatasoftParking,
 }
 
 impl SourceKind {
@@ -40,6 +43,7 @@ impl SourceKind {
             "sensor-community-archive-csv" => Some(Self::SensorCommunityArchiveCsv),
             "irceline-timeseries" => Some(Self::IrcelineTimeseries),
             "sensorthings" => Some(Self::SensorThings),
+            "opendatasoft-parking" => Some(Self::OpendatasoftParking),
             _ => None,
         }
     }
@@ -51,6 +55,7 @@ impl SourceKind {
         "sensor-community-archive-csv",
         "irceline-timeseries",
         "sensorthings",
+        "opendatasoft-parking",
     ];
 }
 
@@ -79,6 +84,7 @@ impl FeedSpec {
             }
             SourceKind::IrcelineTimeseries => "irceline".to_owned(),
             SourceKind::SensorThings => "sensorthings".to_owned(),
+            SourceKind::OpendatasoftParking => "parking".to_owned(),
         };
         Self {
             id,
@@ -137,6 +143,9 @@ pub fn map_payload(
         }
         SourceKind::SensorCommunityArchiveCsv => {
             sensor_community_archive::map_archive_csv(feed, catalogue, file, payload)
+        }
+        SourceKind::OpendatasoftParking => {
+            opendatasoft::map_records(feed, catalogue, file, payload)
         }
         SourceKind::IrcelineTimeseries | SourceKind::SensorThings => {
             let mut parts = map_payloads(feed, catalogue, &[(file, payload)])?;

@@ -8,6 +8,7 @@ use belfort_model::{Catalogue, FeedId};
 use proptest::prelude::*;
 
 mod irceline;
+mod opendatasoft;
 mod sensorthings;
 
 fn fixture(name: &str) -> PathBuf {

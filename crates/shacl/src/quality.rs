@@ -77,6 +77,13 @@ enum RuleKind {
         factors: Vec<f64>,
         offsets: Vec<f64>,
     },
+    StaleReading {
+        max_lag: Duration,
+        properties: Vec<NamedNode>,
+    },
+    OccupancyConsistency {
+        tolerance: f64,
+    },
 }
 
 impl RuleKind {
@@ -98,6 +105,10 @@ impl RuleKind {
             Self::LocationJump { .. } => quality::LOCATION_JUMP_CONSTRAINT_COMPONENT,
             Self::IntervalConsistency => quality::INTERVAL_CONSISTENCY_CONSTRAINT_COMPONENT,
             Self::UnitMismatch { .. } => quality::UNIT_MISMATCH_CONSTRAINT_COMPONENT,
+            Self::StaleReading { .. } => quality::STALE_READING_CONSTRAINT_COMPONENT,
+            Self::OccupancyConsistency { .. } => {
+                quality::OCCUPANCY_CONSISTENCY_CONSTRAINT_COMPONENT
+            }
         }
     }
 }
@@ -218,6 +229,8 @@ impl QualityRules {
             quality::CONSISTENT_INTERVAL,
             quality::UNIT_FACTOR,
             quality::UNIT_OFFSET,
+            quality::MAX_LAG,
+            quality::OCCUPANCY_TOLERANCE,
         ];
         let mut shape_nodes = Vec::new();
         for predicate in parameter_predicates {
@@ -326,6 +339,19 @@ impl QualityRules {
             let offsets = p.numbers(quality::UNIT_OFFSET)?;
             if !factors.is_empty() || !offsets.is_empty() {
                 kinds.push(RuleKind::UnitMismatch { factors, offsets });
+            }
+            match p.values(quality::MAX_LAG).as_slice() {
+                [] => {}
+                [Term::Literal(l)] => kinds.push(RuleKind::StaleReading {
+                    max_lag: parse_day_time_duration(l.value()).ok_or_else(|| {
+                        p.error(format!("bfq:maxLag {l} is not a day-time duration"))
+                    })?,
+                    properties: p.iris(quality::PROPERTY)?,
+                }),
+                _ => return Err(p.error("bfq:maxLag takes one duration".to_owned())),
+            }
+            if let Some(tolerance) = p.number(quality::OCCUPANCY_TOLERANCE)? {
+                kinds.push(RuleKind::OccupancyConsistency { tolerance });
             }
             for kind in kinds {
                 rules.push(QualityRule {
@@ -791,8 +817,12 @@ impl<'a> Batch<'a> {
                         continue;
                     };
                     let plausible = |v: f64| v >= def.min_plausible && v <= def.max_plausible;
-                    // Counts have no unit to mix up.
-                    if def.canonical_unit == unit::NUM || plausible(o.value) {
+                    // Counts have no unit to mix up, and a percentage above 100 is an
+                    // overfull count rather than a ratio.
+                    if def.canonical_unit == unit::NUM
+                        || def.canonical_unit == unit::PERCENT
+                        || plausible(o.value)
+                    {
                         continue;
                     }
                     let candidates = factors
@@ -807,6 +837,78 @@ impl<'a> Batch<'a> {
                             )));
                             break;
                         }
+                    }
+                }
+            }
+            RuleKind::StaleReading {
+                max_lag,
+                properties,
+            } => {
+                let applies =
+                    |o: &Observation| properties.is_empty() || properties.contains(&o.property);
+                let mut newest: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
+                for o in obs.iter().filter(|o| applies(o)) {
+                    let entry = newest.entry(o.property.as_str()).or_insert(o.result_time);
+                    *entry = (*entry).max(o.result_time);
+                }
+                for (i, o) in obs.iter().enumerate().filter(|(_, o)| applies(o)) {
+                    if let Some(latest) = newest.get(o.property.as_str())
+                        && *latest - o.result_time > *max_lag
+                    {
+                        out.push((vec![i], format!(
+                            "{} dates from {}, {} h before the newest reading of the batch ({}): a stale value",
+                            self.describe(i),
+                            o.result_time.to_rfc3339(),
+                            (*latest - o.result_time).num_hours(),
+                            latest.to_rfc3339()
+                        )));
+                    }
+                }
+            }
+            RuleKind::OccupancyConsistency { tolerance } => {
+                let by_key = |key: &str| self.catalogue.property_by_key(key).map(|p| p.iri.clone());
+                let (Some(occupancy), Some(vacant), Some(capacity)) = (
+                    by_key("parking-occupancy"),
+                    by_key("parking-vacant-spaces"),
+                    by_key("parking-capacity"),
+                ) else {
+                    return;
+                };
+                let mut moments: BTreeMap<(String, DateTime<Utc>), [Option<usize>; 3]> =
+                    BTreeMap::new();
+                for (i, o) in obs.iter().enumerate() {
+                    let slot = if o.property == occupancy {
+                        0
+                    } else if o.property == vacant {
+                        1
+                    } else if o.property == capacity {
+                        2
+                    } else {
+                        continue;
+                    };
+                    moments
+                        .entry((o.sensor.to_string(), o.phenomenon_time.start()))
+                        .or_default()[slot] = Some(i);
+                }
+                for [o, v, c] in moments.values() {
+                    let (Some(o), Some(v), Some(c)) = (*o, *v, *c) else {
+                        continue;
+                    };
+                    if obs[c].value <= 0.0 {
+                        continue;
+                    }
+                    let computed = 100.0 * (obs[c].value - obs[v].value) / obs[c].value;
+                    if (obs[o].value - computed).abs() > *tolerance {
+                        out.push((
+                            vec![o, v, c],
+                            format!(
+                                "{} is {} % but {} vacant of {} spaces make {computed:.0} %",
+                                self.describe(o),
+                                obs[o].value,
+                                obs[v].value,
+                                obs[c].value
+                            ),
+                        ));
                     }
                 }
             }

@@ -211,3 +211,46 @@ fn a_city_tunes_a_rule_in_turtle() {
     let error = QualityRules::parse(bad.as_bytes(), RdfFormat::Turtle, "city.ttl").unwrap_err();
     assert!(error.to_string().contains("bfq:minRepeats"), "{error}");
 }
+
+fn at(property: &str, sensor: &str, when: DateTime<Utc>, value: f64) -> Observation {
+    let mut o = reading(property, sensor, 0, value);
+    o.phenomenon_time = PhenomenonTime::Instant(when);
+    o.result_time = when;
+    o
+}
+
+#[test]
+fn a_parking_value_days_older_than_its_poll_is_stale() {
+    let series = vec![
+        at("parking-vacant-spaces", "p1", t0(), 120.0),
+        at(
+            "parking-vacant-spaces",
+            "p2",
+            t0() - Duration::hours(1),
+            80.0,
+        ),
+        at(
+            "parking-vacant-spaces",
+            "p3",
+            t0() - Duration::hours(63),
+            241.0,
+        ),
+    ];
+    assert_eq!(flagged_by(&evaluate(&series), "StaleReading"), vec![2]);
+}
+
+#[test]
+fn occupancy_must_agree_with_vacant_spaces_and_capacity() {
+    let series = vec![
+        at("parking-occupancy", "p1", t0(), 61.0),
+        at("parking-vacant-spaces", "p1", t0(), 178.0),
+        at("parking-capacity", "p1", t0(), 452.0),
+        at("parking-occupancy", "p2", t0(), 12.0),
+        at("parking-vacant-spaces", "p2", t0(), 198.0),
+        at("parking-capacity", "p2", t0(), 304.0),
+    ];
+    assert_eq!(
+        flagged_by(&evaluate(&series), "OccupancyConsistency"),
+        vec![3, 4, 5]
+    );
+}

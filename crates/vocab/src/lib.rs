@@ -609,6 +609,22 @@ vocabulary!(
     UNIT_FACTOR = "unitFactor",
     /// Parameter: an offset between a wrong unit and the canonical one (the value minus it is tried).
     UNIT_OFFSET = "unitOffset",
+    /// A reading whose time lags the newest reading of its property in the same batch: a stale value republished as current.
+    STALE_READING_CONSTRAINT_COMPONENT = "StaleReadingConstraintComponent",
+    /// Parameter: how far a reading may lag the newest of its property in the batch (xsd:dayTimeDuration).
+    MAX_LAG = "maxLag",
+    /// An occupancy percentage that disagrees with the vacant spaces and capacity reported at the same moment.
+    OCCUPANCY_CONSISTENCY_CONSTRAINT_COMPONENT = "OccupancyConsistencyConstraintComponent",
+    /// Parameter: the largest acceptable difference, in percentage points, between the reported and the computed occupancy.
+    OCCUPANCY_TOLERANCE = "occupancyTolerance",
+    /// A paged response that holds fewer records than its total count: the other pages are missing.
+    INCOMPLETE_PAGE_CHECK = "IncompletePageCheck",
+    /// A time without offset, read as local time of the source's zone.
+    LOCAL_TIME_CHECK = "LocalTimeCheck",
+    /// Coordinates outside the source's region (for instance longitude and latitude exchanged): not published.
+    COORDINATE_CHECK = "CoordinateCheck",
+    /// A closed facility that still reports live occupancy.
+    CLOSED_FACILITY_CHECK = "ClosedFacilityCheck",
     /// A Telraam speed histogram whose shares do not sum to 100 %.
     SPEED_HISTOGRAM_CHECK = "SpeedHistogramCheck",
     /// A V85 speed outside the 85th-percentile bin of the record's own speed histogram.

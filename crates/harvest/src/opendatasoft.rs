@@ -1,0 +1,225 @@
+//! Opendatasoft Explore API v2.1 records of parking garages (Ghent's `bezetting-parkeergarages`
+//! dataset): `{"total_count", "results": [{name, lastupdate, totalcapacity, availablecapacity,
+//! occupation, isopennow, temporaryclosed, location: {lon, lat}, …}]}`. Each record is one
+//! garage at one moment: vacant spaces, capacity and occupancy (percent).
+
+use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRecord, SourceId};
+use belfort_vocab::quality;
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use oxrdf::NamedNodeRef;
+use serde_json::Value;
+
+use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, parse_json, payload_format_error};
+
+const FORMAT: &str = "Opendatasoft Explore v2.1 JSON (parking garages)";
+
+/// Source field → catalogue property key.
+const FIELDS: &[(&str, &str)] = &[
+    ("availablecapacity", "parking-vacant-spaces"),
+    ("totalcapacity", "parking-capacity"),
+    ("occupation", "parking-occupancy"),
+];
+
+/// Belgium, generously: a point outside it in a Belgian city's feed is misplaced.
+const LON_RANGE: std::ops::RangeInclusive<f64> = 2.4..=6.5;
+const LAT_RANGE: std::ops::RangeInclusive<f64> = 49.4..=51.6;
+
+/// The zone of a local time without offset, as Ghent publishes it.
+const LOCAL_ZONE: chrono_tz::Tz = chrono_tz::Europe::Brussels;
+
+pub(crate) fn map_records(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    file: &str,
+    payload: &[u8],
+) -> Result<MappedPayload, HarvestError> {
+    let document = parse_json(feed, file, FORMAT, payload)?;
+    let Some(Value::Array(records)) = document.get("results") else {
+        return Err(payload_format_error(
+            feed,
+            file,
+            FORMAT,
+            "no \"results\" array at /results".to_owned(),
+        ));
+    };
+    let mut mapped = MappedPayload::default();
+    if let Some(total) = document.get("total_count").and_then(Value::as_u64)
+        && total > records.len() as u64
+    {
+        // The page envelope is reported as a record of its own: the defect is there.
+        mapped.records += 1;
+        mapped.record_locations.push("/total_count".to_owned());
+        mapped.flags.push(RecordFlag {
+            location: "/total_count".to_owned(),
+            field: Some("total_count".to_owned()),
+            rule: quality::INCOMPLETE_PAGE_CHECK.into_owned(),
+            message: format!(
+                "total_count is {total} but the payload holds {} records: the other pages (offset/limit) are missing",
+                records.len()
+            ),
+        });
+    }
+    for (index, record) in records.iter().enumerate() {
+        let location = format!("/results/{index}");
+        mapped.records += 1;
+        mapped.record_locations.push(location.clone());
+        map_record(feed, catalogue, record, &location, &mut mapped);
+    }
+    Ok(mapped)
+}
+
+fn map_record(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    record: &Value,
+    location: &str,
+    mapped: &mut MappedPayload,
+) {
+    let quarantine = |mapped: &mut MappedPayload, field: &str, reason: String| {
+        mapped.quarantined.push(QuarantinedRecord {
+            feed: feed.id.clone(),
+            location: location.to_owned(),
+            field: Some(field.to_owned()),
+            reason,
+            raw: record.to_string(),
+        });
+    };
+    let flag =
+        |mapped: &mut MappedPayload, field: &str, rule: NamedNodeRef<'_>, message: String| {
+            mapped.flags.push(RecordFlag {
+                location: location.to_owned(),
+                field: Some(field.to_owned()),
+                rule: rule.into_owned(),
+                message,
+            });
+        };
+    let Some(id) = record
+        .get("id")
+        .and_then(Value::as_str)
+        .or_else(|| record.get("name").and_then(Value::as_str))
+    else {
+        return quarantine(mapped, "id", "a garage without id or name".to_owned());
+    };
+    let key = id
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(id)
+        .to_owned();
+    let at = match record.get("lastupdate").and_then(Value::as_str) {
+        Some(text) => match DateTime::parse_from_rfc3339(text) {
+            Ok(t) => t.with_timezone(&Utc),
+            Err(_) => match NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S") {
+                Ok(naive) => match LOCAL_ZONE.from_local_datetime(&naive) {
+                    LocalResult::Single(t) => {
+                        flag(
+                            mapped,
+                            "lastupdate",
+                            quality::LOCAL_TIME_CHECK,
+                            format!(
+                                "lastupdate {text:?} has no offset; read as Europe/Brussels local time"
+                            ),
+                        );
+                        t.with_timezone(&Utc)
+                    }
+                    _ => {
+                        return quarantine(
+                            mapped,
+                            "lastupdate",
+                            format!(
+                                "lastupdate {text:?} has no offset and is ambiguous or skipped in Europe/Brussels"
+                            ),
+                        );
+                    }
+                },
+                Err(_) => {
+                    return quarantine(
+                        mapped,
+                        "lastupdate",
+                        format!("lastupdate {text:?} is not an ISO 8601 time"),
+                    );
+                }
+            },
+        },
+        None => return quarantine(mapped, "lastupdate", "no lastupdate".to_owned()),
+    };
+    let point = match (
+        record.pointer("/location/lon").and_then(Value::as_f64),
+        record.pointer("/location/lat").and_then(Value::as_f64),
+    ) {
+        (Some(lon), Some(lat)) if LON_RANGE.contains(&lon) && LAT_RANGE.contains(&lat) => {
+            Some(Point { lon, lat })
+        }
+        (Some(lon), Some(lat)) => {
+            let swapped = LON_RANGE.contains(&lat) && LAT_RANGE.contains(&lon);
+            flag(
+                mapped,
+                "location",
+                quality::COORDINATE_CHECK,
+                if swapped {
+                    format!(
+                        "location lon {lon}, lat {lat} lies outside Belgium; swapped it would not: longitude and latitude are exchanged (not published)"
+                    )
+                } else {
+                    format!("location lon {lon}, lat {lat} lies outside Belgium (not published)")
+                },
+            );
+            None
+        }
+        _ => None,
+    };
+    let closed = record.get("temporaryclosed").and_then(Value::as_i64) == Some(1)
+        || record.get("isopennow").and_then(Value::as_i64) == Some(0);
+    if closed
+        && record
+            .get("availablecapacity")
+            .and_then(Value::as_f64)
+            .is_some_and(|v| v > 0.0)
+    {
+        flag(
+            mapped,
+            "availablecapacity",
+            quality::CLOSED_FACILITY_CHECK,
+            "the garage is closed (temporaryclosed 1 or isopennow 0) yet reports vacant spaces as live occupancy".to_owned(),
+        );
+    }
+    let sensor = SourceId::new(feed.sensor_namespace.clone(), key);
+    for (field, property_key) in FIELDS {
+        let value = match record.get(*field) {
+            None | Some(Value::Null) => continue,
+            Some(Value::Number(n)) => match n.as_f64() {
+                Some(v) if v.is_finite() => v,
+                _ => {
+                    quarantine(mapped, field, format!("{field} {n} is not a finite number"));
+                    continue;
+                }
+            },
+            Some(other) => {
+                quarantine(
+                    mapped,
+                    field,
+                    format!("{field} is {other} instead of a number"),
+                );
+                continue;
+            }
+        };
+        let Some(property) = catalogue.property_by_key(property_key) else {
+            continue; // every key above is catalogued (tested)
+        };
+        mapped.observations.push(Observation {
+            feed: feed.id.clone(),
+            sensor: sensor.clone(),
+            feature: sensor.clone(),
+            sample_of: None,
+            property: property.iri.clone(),
+            value,
+            unit: property.canonical_unit.clone(),
+            integer_valued: property.integer_valued,
+            phenomenon_time: PhenomenonTime::Instant(at),
+            result_time: at,
+            location: point,
+            qualifiers: Vec::new(),
+            source_record: location.to_owned(),
+        });
+    }
+}
