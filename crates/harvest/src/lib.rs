@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod datex2;
 mod error;
 mod fetch;
 mod irceline;
@@ -32,6 +33,8 @@ pub enum SourceKind {
     SensorThings,
     /// Opendatasoft Explore v2.1 records of parking garages (vacant spaces, capacity, occupancy).
     OpendatasoftParking,
+    /// DATEX II v2 parking: site table and status publication (XML), in one batch.
+    Datex2Parking,
 }
 
 impl SourceKind {
@@ -44,6 +47,7 @@ impl SourceKind {
             "irceline-timeseries" => Some(Self::IrcelineTimeseries),
             "sensorthings" => Some(Self::SensorThings),
             "opendatasoft-parking" => Some(Self::OpendatasoftParking),
+            "datex2-parking" => Some(Self::Datex2Parking),
             _ => None,
         }
     }
@@ -56,6 +60,7 @@ impl SourceKind {
         "irceline-timeseries",
         "sensorthings",
         "opendatasoft-parking",
+        "datex2-parking",
     ];
 }
 
@@ -85,6 +90,7 @@ impl FeedSpec {
             SourceKind::IrcelineTimeseries => "irceline".to_owned(),
             SourceKind::SensorThings => "sensorthings".to_owned(),
             SourceKind::OpendatasoftParking => "parking".to_owned(),
+            SourceKind::Datex2Parking => "datex2".to_owned(),
         };
         Self {
             id,
@@ -147,7 +153,7 @@ pub fn map_payload(
         SourceKind::OpendatasoftParking => {
             opendatasoft::map_records(feed, catalogue, file, payload)
         }
-        SourceKind::IrcelineTimeseries | SourceKind::SensorThings => {
+        SourceKind::IrcelineTimeseries | SourceKind::SensorThings | SourceKind::Datex2Parking => {
             let mut parts = map_payloads(feed, catalogue, &[(file, payload)])?;
             Ok(parts.pop().unwrap_or_default())
         }
@@ -165,6 +171,7 @@ pub fn map_payloads(
     match feed.kind {
         SourceKind::IrcelineTimeseries => irceline::map_parts(feed, catalogue, parts),
         SourceKind::SensorThings => sensorthings::map_parts(feed, catalogue, parts),
+        SourceKind::Datex2Parking => datex2::map_parts(feed, catalogue, parts),
         _ => parts
             .iter()
             .map(|(file, payload)| map_payload(feed, catalogue, file, payload))

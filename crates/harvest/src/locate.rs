@@ -4,6 +4,10 @@
 /// pointer (`/report/13`) is resolved in the JSON text; `line N` is that line. `None` when
 /// the location does not resolve.
 pub fn record_lines(payload: &[u8], location: &str) -> Option<(u64, u64)> {
+    if let Some(range) = location.strip_prefix("lines ") {
+        let (first, last) = range.split_once('-')?;
+        return Some((first.trim().parse().ok()?, last.trim().parse().ok()?));
+    }
     if let Some(line) = location.strip_prefix("line ") {
         let line = line.trim().parse().ok()?;
         return Some((line, line));
@@ -246,6 +250,7 @@ mod tests {
         assert_eq!(record_lines(DOCUMENT.as_bytes(), "/report/2"), None);
         assert_eq!(record_lines(DOCUMENT.as_bytes(), "/missing"), None);
         assert_eq!(record_lines(b"line 12", "line 12"), Some((12, 12)));
+        assert_eq!(record_lines(b"", "lines 62-71"), Some((62, 71)));
     }
 
     #[test]

@@ -625,6 +625,8 @@ vocabulary!(
     COORDINATE_CHECK = "CoordinateCheck",
     /// A closed facility that still reports live occupancy.
     CLOSED_FACILITY_CHECK = "ClosedFacilityCheck",
+    /// A site status that contradicts the vacant spaces reported with it (full while spaces are free).
+    SITE_STATUS_CHECK = "SiteStatusCheck",
     /// A Telraam speed histogram whose shares do not sum to 100 %.
     SPEED_HISTOGRAM_CHECK = "SpeedHistogramCheck",
     /// A V85 speed outside the 85th-percentile bin of the record's own speed histogram.

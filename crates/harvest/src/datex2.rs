@@ -1,0 +1,266 @@
+//! DATEX II v2 parking publications (Ghent): a `parkingTable` of static sites (name,
+//! capacity, location) and a `parkingStatusPublication` of `parkingRecordStatus` elements that
+//! refer to the sites (vacant spaces at an origin time). Both parts may come in one document or
+//! in separate payloads of one batch. Records are reported by their line range.
+
+use std::collections::HashMap;
+
+use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRecord, SourceId};
+use belfort_vocab::quality;
+use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
+use roxmltree::{Document, Node};
+
+use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, payload_format_error};
+
+const FORMAT: &str = "DATEX II v2 parking XML";
+
+/// The zone of a DATEX II time without offset.
+const LOCAL_ZONE: chrono_tz::Tz = chrono_tz::Europe::Brussels;
+
+struct Site {
+    name: String,
+    capacity: Option<f64>,
+    location: Option<Point>,
+}
+
+fn child<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.children().find(|c| c.has_tag_name(name))
+}
+
+fn descendant<'a, 'i>(node: Node<'a, 'i>, name: &str) -> Option<Node<'a, 'i>> {
+    node.descendants().find(|c| c.has_tag_name(name))
+}
+
+fn element_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
+    descendant(node, name).and_then(|n| n.text()).map(str::trim)
+}
+
+/// `lines A-B` of a node, 1-based.
+fn lines_of(source: &str, node: Node<'_, '_>) -> String {
+    let range = node.range();
+    let line = |offset: usize| {
+        source.as_bytes()[..offset.min(source.len())]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1
+    };
+    format!(
+        "lines {}-{}",
+        line(range.start),
+        line(range.end.saturating_sub(1))
+    )
+}
+
+/// Maps the parts of one DATEX II harvest: every site table first, then every status.
+pub(crate) fn map_parts(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    parts: &[(&str, &[u8])],
+) -> Result<Vec<MappedPayload>, HarvestError> {
+    let texts = parts
+        .iter()
+        .map(|(file, bytes)| {
+            std::str::from_utf8(bytes)
+                .map_err(|e| payload_format_error(feed, file, FORMAT, format!("not UTF-8: {e}")))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let documents = parts
+        .iter()
+        .zip(&texts)
+        .map(|((file, _), text)| {
+            Document::parse(text)
+                .map_err(|e| payload_format_error(feed, file, FORMAT, e.to_string()))
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut sites: HashMap<String, Site> = HashMap::new();
+    let mut mapped: Vec<MappedPayload> = parts.iter().map(|_| MappedPayload::default()).collect();
+    for ((document, text), payload) in documents.iter().zip(&texts).zip(&mut mapped) {
+        for site in document
+            .descendants()
+            .filter(|n| n.has_tag_name("parkingSite"))
+        {
+            let location = lines_of(text, site);
+            payload.records += 1;
+            payload.record_locations.push(location.clone());
+            let Some(id) = site.attribute("id") else {
+                payload.quarantined.push(QuarantinedRecord {
+                    feed: feed.id.clone(),
+                    location,
+                    field: Some("id".to_owned()),
+                    reason: "a parkingSite without id".to_owned(),
+                    raw: text[site.range()].to_owned(),
+                });
+                continue;
+            };
+            let coordinate =
+                |name: &str| element_text(site, name).and_then(|t| t.parse::<f64>().ok());
+            let point = match (coordinate("longitude"), coordinate("latitude")) {
+                (Some(lon), Some(lat))
+                    if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+                {
+                    Some(Point { lon, lat })
+                }
+                _ => None,
+            };
+            sites.insert(
+                id.to_owned(),
+                Site {
+                    name: element_text(site, "value").unwrap_or(id).to_owned(),
+                    capacity: element_text(site, "parkingNumberOfSpaces")
+                        .and_then(|t| t.parse().ok()),
+                    location: point,
+                },
+            );
+        }
+    }
+    for ((document, text), payload) in documents.iter().zip(&texts).zip(&mut mapped) {
+        for status in document
+            .descendants()
+            .filter(|n| n.has_tag_name("parkingRecordStatus"))
+        {
+            map_status(feed, catalogue, text, status, &sites, payload);
+        }
+    }
+    Ok(mapped)
+}
+
+fn map_status(
+    feed: &FeedSpec,
+    catalogue: &Catalogue,
+    source: &str,
+    status: Node<'_, '_>,
+    sites: &HashMap<String, Site>,
+    payload: &mut MappedPayload,
+) {
+    let location = lines_of(source, status);
+    payload.records += 1;
+    payload.record_locations.push(location.clone());
+    let raw = source[status.range()].to_owned();
+    let quarantine = |payload: &mut MappedPayload, field: &str, reason: String| {
+        payload.quarantined.push(QuarantinedRecord {
+            feed: feed.id.clone(),
+            location: location.clone(),
+            field: Some(field.to_owned()),
+            reason,
+            raw: raw.clone(),
+        });
+    };
+    let flag = |payload: &mut MappedPayload,
+                field: &str,
+                rule: oxrdf::NamedNodeRef<'_>,
+                message: String| {
+        payload.flags.push(RecordFlag {
+            location: location.clone(),
+            field: Some(field.to_owned()),
+            rule: rule.into_owned(),
+            message,
+        });
+    };
+    let Some(reference) = child(status, "parkingRecordReference").and_then(|r| r.attribute("id"))
+    else {
+        return quarantine(
+            payload,
+            "parkingRecordReference",
+            "a status without a site reference".to_owned(),
+        );
+    };
+    let Some(site) = sites.get(reference) else {
+        return quarantine(
+            payload,
+            "parkingRecordReference",
+            format!("site {reference} is not in the parking table: a dangling reference"),
+        );
+    };
+    let Some(origin) = element_text(status, "parkingStatusOriginTime") else {
+        return quarantine(
+            payload,
+            "parkingStatusOriginTime",
+            "no origin time".to_owned(),
+        );
+    };
+    let at: DateTime<Utc> = match DateTime::parse_from_rfc3339(origin) {
+        Ok(t) => t.with_timezone(&Utc),
+        Err(_) => {
+            let naive = NaiveDateTime::parse_from_str(origin, "%Y-%m-%dT%H:%M:%S%.f");
+            match naive.map(|n| LOCAL_ZONE.from_local_datetime(&n)) {
+                Ok(LocalResult::Single(t)) => {
+                    flag(
+                        payload,
+                        "parkingStatusOriginTime",
+                        quality::LOCAL_TIME_CHECK,
+                        format!(
+                            "origin time {origin:?} has no offset; read as Europe/Brussels local time"
+                        ),
+                    );
+                    t.with_timezone(&Utc)
+                }
+                _ => {
+                    return quarantine(
+                        payload,
+                        "parkingStatusOriginTime",
+                        format!(
+                            "origin time {origin:?} is not a date-time, or is ambiguous in Europe/Brussels"
+                        ),
+                    );
+                }
+            }
+        }
+    };
+    let vacant = match element_text(status, "parkingNumberOfVacantSpaces") {
+        Some(t) if !t.is_empty() => match t.parse::<f64>() {
+            Ok(v) => v,
+            Err(_) => {
+                return quarantine(
+                    payload,
+                    "parkingNumberOfVacantSpaces",
+                    format!("{t:?} is not a number"),
+                );
+            }
+        },
+        _ => {
+            return quarantine(
+                payload,
+                "parkingNumberOfVacantSpaces",
+                "empty: the schema requires a non-negative integer".to_owned(),
+            );
+        }
+    };
+    let site_status = element_text(status, "parkingSiteStatus").unwrap_or("");
+    if site_status == "full" && vacant > 0.0 {
+        flag(
+            payload,
+            "parkingSiteStatus",
+            quality::SITE_STATUS_CHECK,
+            format!(
+                "{} is reported full while {vacant} spaces are vacant",
+                site.name
+            ),
+        );
+    }
+    let sensor = SourceId::new(feed.sensor_namespace.clone(), reference);
+    let mut push = |key: &str, value: f64| {
+        let Some(property) = catalogue.property_by_key(key) else {
+            return;
+        };
+        payload.observations.push(Observation {
+            feed: feed.id.clone(),
+            sensor: sensor.clone(),
+            feature: sensor.clone(),
+            sample_of: None,
+            property: property.iri.clone(),
+            value,
+            unit: property.canonical_unit.clone(),
+            integer_valued: property.integer_valued,
+            phenomenon_time: PhenomenonTime::Instant(at),
+            result_time: at,
+            location: site.location,
+            qualifiers: Vec::new(),
+            source_record: location.clone(),
+        });
+    };
+    push("parking-vacant-spaces", vacant);
+    if let Some(capacity) = site.capacity {
+        push("parking-capacity", capacity);
+    }
+}
