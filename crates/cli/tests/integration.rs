@@ -161,9 +161,10 @@ fn demo_harvests_every_bundled_feed() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("brugge/sensorthings: 27 records"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("gent/parking-garages: 6 records"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("gent/parking-datex2: 12 records"));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("gent/telraam-live: 4 records"));
     assert_eq!(
         observation_count(data.path()),
-        338 + 38 + 60 + 32 + 24 + 18 + 12
+        338 + 38 + 60 + 32 + 24 + 18 + 12 + 5
     );
 }
 
@@ -345,7 +346,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
         .unwrap();
     assert_eq!(
         answer["results"]["bindings"][0]["n"]["value"],
-        (338 + 38 + 60 + 32 + 24 + 18 + 12).to_string()
+        (338 + 38 + 60 + 32 + 24 + 18 + 12 + 5).to_string()
     );
     let fragment = client
         .get(format!("{address}/fragments"))
@@ -387,7 +388,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
     assert_eq!(
         runs.matches("<http://www.w3.org/ns/shacl#ValidationReport>")
             .count(),
-        7,
+        8,
         "{runs}"
     );
     let telraam = get("/quality/gent/telraam", "text/turtle");

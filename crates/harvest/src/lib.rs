@@ -10,6 +10,7 @@ mod sensor_community;
 mod sensor_community_archive;
 mod sensorthings;
 mod telraam;
+mod telraam_live;
 
 use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
 
@@ -35,6 +36,8 @@ pub enum SourceKind {
     OpendatasoftParking,
     /// DATEX II v2 parking: site table and status publication (XML), in one batch.
     Datex2Parking,
+    /// Telraam `traffic_snapshot_live` (GeoJSON, `""` for missing numbers).
+    TelraamLive,
 }
 
 impl SourceKind {
@@ -48,6 +51,7 @@ impl SourceKind {
             "sensorthings" => Some(Self::SensorThings),
             "opendatasoft-parking" => Some(Self::OpendatasoftParking),
             "datex2-parking" => Some(Self::Datex2Parking),
+            "telraam-live" => Some(Self::TelraamLive),
             _ => None,
         }
     }
@@ -61,6 +65,7 @@ impl SourceKind {
         "sensorthings",
         "opendatasoft-parking",
         "datex2-parking",
+        "telraam-live",
     ];
 }
 
@@ -83,7 +88,7 @@ impl FeedSpec {
     /// A feed with default settings and no locations.
     pub fn new(id: FeedId, kind: SourceKind) -> Self {
         let sensor_namespace = match kind {
-            SourceKind::TelraamTraffic => "telraam".to_owned(),
+            SourceKind::TelraamTraffic | SourceKind::TelraamLive => "telraam".to_owned(),
             SourceKind::SensorCommunityJson | SourceKind::SensorCommunityArchiveCsv => {
                 "sensor-community".to_owned()
             }
@@ -150,6 +155,7 @@ pub fn map_payload(
         SourceKind::SensorCommunityArchiveCsv => {
             sensor_community_archive::map_archive_csv(feed, catalogue, file, payload)
         }
+        SourceKind::TelraamLive => telraam_live::map_snapshot(feed, catalogue, file, payload),
         SourceKind::OpendatasoftParking => {
             opendatasoft::map_records(feed, catalogue, file, payload)
         }

@@ -11,6 +11,7 @@ mod datex2;
 mod irceline;
 mod opendatasoft;
 mod sensorthings;
+mod telraam_live;
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

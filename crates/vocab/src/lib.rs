@@ -627,6 +627,10 @@ vocabulary!(
     CLOSED_FACILITY_CHECK = "ClosedFacilityCheck",
     /// A site status that contradicts the vacant spaces reported with it (full while spaces are free).
     SITE_STATUS_CHECK = "SiteStatusCheck",
+    /// A source that stopped sending: its last data package is far older than the rest of its snapshot.
+    INACTIVE_SOURCE_CHECK = "InactiveSourceCheck",
+    /// A counter at uptime 0 that shows zero counts as its live state: not counting, not zero traffic.
+    NOT_COUNTING_CHECK = "NotCountingCheck",
     /// A Telraam speed histogram whose shares do not sum to 100 %.
     SPEED_HISTOGRAM_CHECK = "SpeedHistogramCheck",
     /// A V85 speed outside the 85th-percentile bin of the record's own speed histogram.
