@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 
-use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRecord, SourceId};
+use belfort_model::{Catalogue, PhenomenonTime, Point, QuarantinedRecord, SourceId};
 use belfort_vocab::quality;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use roxmltree::{Document, Node};
 
-use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, payload_format_error};
+use crate::record::{Reading, SourceRecord};
+use crate::{FeedSpec, HarvestError, MappedPayload, payload_format_error};
 
 const FORMAT: &str = "DATEX II v2 parking XML";
 
@@ -137,43 +138,30 @@ fn map_status(
     payload.records += 1;
     payload.record_locations.push(location.clone());
     let raw = source[status.range()].to_owned();
-    let quarantine = |payload: &mut MappedPayload, field: &str, reason: String| {
-        payload.quarantined.push(QuarantinedRecord {
-            feed: feed.id.clone(),
-            location: location.clone(),
-            field: Some(field.to_owned()),
-            reason,
-            raw: raw.clone(),
-        });
+    let raw = || raw.clone();
+    let record = SourceRecord {
+        feed,
+        location: location.clone(),
+        raw: &raw,
     };
-    let flag = |payload: &mut MappedPayload,
-                field: &str,
-                rule: oxrdf::NamedNodeRef<'_>,
-                message: String| {
-        payload.flags.push(RecordFlag {
-            location: location.clone(),
-            field: Some(field.to_owned()),
-            rule: rule.into_owned(),
-            message,
-        });
-    };
+
     let Some(reference) = child(status, "parkingRecordReference").and_then(|r| r.attribute("id"))
     else {
-        return quarantine(
+        return record.quarantine(
             payload,
             "parkingRecordReference",
             "a status without a site reference".to_owned(),
         );
     };
     let Some(site) = sites.get(reference) else {
-        return quarantine(
+        return record.quarantine(
             payload,
             "parkingRecordReference",
             format!("site {reference} is not in the parking table: a dangling reference"),
         );
     };
     let Some(origin) = element_text(status, "parkingStatusOriginTime") else {
-        return quarantine(
+        return record.quarantine(
             payload,
             "parkingStatusOriginTime",
             "no origin time".to_owned(),
@@ -185,8 +173,7 @@ fn map_status(
             let naive = NaiveDateTime::parse_from_str(origin, "%Y-%m-%dT%H:%M:%S%.f");
             match naive.map(|n| LOCAL_ZONE.from_local_datetime(&n)) {
                 Ok(LocalResult::Single(t)) => {
-                    flag(
-                        payload,
+                    record.flag(payload,
                         "parkingStatusOriginTime",
                         quality::LOCAL_TIME_CHECK,
                         format!(
@@ -196,7 +183,7 @@ fn map_status(
                     t.with_timezone(&Utc)
                 }
                 _ => {
-                    return quarantine(
+                    return record.quarantine(
                         payload,
                         "parkingStatusOriginTime",
                         format!(
@@ -211,7 +198,7 @@ fn map_status(
         Some(t) if !t.is_empty() => match t.parse::<f64>() {
             Ok(v) => v,
             Err(_) => {
-                return quarantine(
+                return record.quarantine(
                     payload,
                     "parkingNumberOfVacantSpaces",
                     format!("{t:?} is not a number"),
@@ -219,7 +206,7 @@ fn map_status(
             }
         },
         _ => {
-            return quarantine(
+            return record.quarantine(
                 payload,
                 "parkingNumberOfVacantSpaces",
                 "empty: the schema requires a non-negative integer".to_owned(),
@@ -228,7 +215,7 @@ fn map_status(
     };
     let site_status = element_text(status, "parkingSiteStatus").unwrap_or("");
     if site_status == "full" && vacant > 0.0 {
-        flag(
+        record.flag(
             payload,
             "parkingSiteStatus",
             quality::SITE_STATUS_CHECK,
@@ -243,21 +230,15 @@ fn map_status(
         let Some(property) = catalogue.property_by_key(key) else {
             return;
         };
-        payload.observations.push(Observation {
-            feed: feed.id.clone(),
+        payload.observations.push(record.observation(Reading {
             sensor: sensor.clone(),
             feature: sensor.clone(),
-            sample_of: None,
-            property: property.iri.clone(),
+            property,
             value,
-            unit: property.canonical_unit.clone(),
-            integer_valued: property.integer_valued,
             phenomenon_time: PhenomenonTime::Instant(at),
             result_time: at,
             location: site.location,
-            qualifiers: Vec::new(),
-            source_record: location.clone(),
-        });
+        }));
     };
     push("parking-vacant-spaces", vacant);
     if let Some(capacity) = site.capacity {

@@ -8,10 +8,11 @@
 
 use std::collections::HashMap;
 
-use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRecord, SourceId};
+use belfort_model::{Catalogue, PhenomenonTime, Point, SourceId};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
+use crate::record::{Reading, SourceRecord, measured_number};
 use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
 
 const FORMAT: &str = "IRCEL-CELINE 52°North timeseries JSON";
@@ -81,21 +82,18 @@ fn read_metadata(
         let location = format!("/{index}");
         payload.records += 1;
         payload.record_locations.push(location.clone());
-        let mut quarantine = |field: &str, reason: String| {
-            payload.quarantined.push(QuarantinedRecord {
-                feed: feed.id.clone(),
-                location: location.clone(),
-                field: Some(field.to_owned()),
-                reason,
-                raw: entry.to_string(),
-            });
+        let raw = || entry.to_string();
+        let record = SourceRecord {
+            feed,
+            location: location.clone(),
+            raw: &raw,
         };
         let Some(id) = entry.get("id").and_then(|i| {
             i.as_str()
                 .map(str::to_owned)
                 .or_else(|| i.as_u64().map(|n| n.to_string()))
         }) else {
-            quarantine("id", "a timeseries without an id".to_owned());
+            record.quarantine(payload, "id", "a timeseries without an id".to_owned());
             continue;
         };
         let phenomenon = entry
@@ -103,21 +101,27 @@ fn read_metadata(
             .and_then(Value::as_str)
             .unwrap_or("");
         let Some((_, key)) = PHENOMENA.iter().find(|(p, _)| *p == phenomenon) else {
-            quarantine(
+            record.quarantine(
+                payload,
                 "parameters.phenomenon.id",
                 format!("phenomenon {phenomenon:?} of timeseries {id} is not catalogued"),
             );
             continue;
         };
         let Some(unit) = entry.get("uom").and_then(Value::as_str) else {
-            quarantine("uom", format!("timeseries {id} has no unit of measurement"));
+            record.quarantine(
+                payload,
+                "uom",
+                format!("timeseries {id} has no unit of measurement"),
+            );
             continue;
         };
         let station = match entry.pointer("/station/properties/id") {
             Some(Value::Number(n)) => n.to_string(),
             Some(Value::String(s)) => s.clone(),
             _ => {
-                quarantine(
+                record.quarantine(
+                    payload,
                     "station.properties.id",
                     format!("timeseries {id} has no station id"),
                 );
@@ -180,17 +184,15 @@ fn read_values(
             let location = format!("/{id}/values/{index}");
             payload.records += 1;
             payload.record_locations.push(location.clone());
-            let mut quarantine = |field: &str, reason: String| {
-                payload.quarantined.push(QuarantinedRecord {
-                    feed: feed.id.clone(),
-                    location: location.clone(),
-                    field: Some(field.to_owned()),
-                    reason,
-                    raw: value.to_string(),
-                });
+            let raw = || value.to_string();
+            let record = SourceRecord {
+                feed,
+                location: location.clone(),
+                raw: &raw,
             };
             let Some(ts) = known else {
-                quarantine(
+                record.quarantine(
+                    payload,
                     "timeseries",
                     format!("timeseries {id} is not described by the metadata of this harvest"),
                 );
@@ -198,7 +200,7 @@ fn read_values(
             };
             let end = match value.get("timestamp").and_then(Value::as_i64) {
                 Some(ms) if ms < MIN_EPOCH_MILLIS => {
-                    quarantine(
+                    record.quarantine(payload,
                         "timestamp",
                         format!(
                             "timestamp {ms} is in seconds, not epoch milliseconds (it would read as {})",
@@ -212,32 +214,29 @@ fn read_values(
                 Some(ms) => match DateTime::<Utc>::from_timestamp_millis(ms) {
                     Some(t) => t,
                     None => {
-                        quarantine("timestamp", format!("timestamp {ms} is out of range"));
+                        record.quarantine(
+                            payload,
+                            "timestamp",
+                            format!("timestamp {ms} is out of range"),
+                        );
                         continue;
                     }
                 },
                 None => {
-                    quarantine(
+                    record.quarantine(
+                        payload,
                         "timestamp",
                         "no integer epoch-millisecond timestamp".to_owned(),
                     );
                     continue;
                 }
             };
-            let number = match value.get("value") {
-                Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()),
-                Some(Value::Null) | None => {
-                    quarantine("value", "the value is null: no measurement".to_owned());
+            let number = match measured_number(value.get("value"), "value") {
+                Ok(n) => n,
+                Err(reason) => {
+                    record.quarantine(payload, "value", reason);
                     continue;
                 }
-                Some(other) => {
-                    quarantine("value", format!("the value {other} is not a number"));
-                    continue;
-                }
-            };
-            let Some(number) = number else {
-                quarantine("value", "the value is not a finite number".to_owned());
-                continue;
             };
             let Some(property) = catalogue.property_by_key(ts.property_key) else {
                 continue; // every key above is catalogued (tested)
@@ -254,29 +253,23 @@ fn read_values(
             ) {
                 Ok(v) => v,
                 Err(e) => {
-                    quarantine("value", format!("{number} {}: {e}", ts.unit));
+                    record.quarantine(payload, "value", format!("{number} {}: {e}", ts.unit));
                     continue;
                 }
             };
             let sensor = SourceId::new(feed.sensor_namespace.clone(), format!("timeseries-{id}"));
-            payload.observations.push(Observation {
-                feed: feed.id.clone(),
+            payload.observations.push(record.observation(Reading {
                 sensor,
                 feature: SourceId::new(
                     feed.sensor_namespace.clone(),
                     format!("station-{}", ts.station),
                 ),
-                sample_of: None,
-                property: property.iri.clone(),
+                property,
                 value: canonical,
-                unit: property.canonical_unit.clone(),
-                integer_valued: property.integer_valued,
                 phenomenon_time,
                 result_time: end,
                 location: ts.location,
-                qualifiers: Vec::new(),
-                source_record: location,
-            });
+            }));
         }
     }
     Ok(())

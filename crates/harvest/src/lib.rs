@@ -6,6 +6,7 @@ mod fetch;
 mod irceline;
 mod locate;
 mod opendatasoft;
+mod record;
 mod sensor_community;
 mod sensor_community_archive;
 mod sensorthings;

@@ -3,12 +3,12 @@
 //! occupation, isopennow, temporaryclosed, location: {lon, lat}, …}]}`. Each record is one
 //! garage at one moment: vacant spaces, capacity and occupancy (percent).
 
-use belfort_model::{Catalogue, Observation, PhenomenonTime, Point, QuarantinedRecord, SourceId};
+use belfort_model::{Catalogue, PhenomenonTime, Point, SourceId};
 use belfort_vocab::quality;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
-use oxrdf::NamedNodeRef;
 use serde_json::Value;
 
+use crate::record::{Reading, SourceRecord};
 use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, parse_json, payload_format_error};
 
 const FORMAT: &str = "Opendatasoft Explore v2.1 JSON (parking garages)";
@@ -71,34 +71,22 @@ pub(crate) fn map_records(
 fn map_record(
     feed: &FeedSpec,
     catalogue: &Catalogue,
-    record: &Value,
+    fields: &Value,
     location: &str,
     mapped: &mut MappedPayload,
 ) {
-    let quarantine = |mapped: &mut MappedPayload, field: &str, reason: String| {
-        mapped.quarantined.push(QuarantinedRecord {
-            feed: feed.id.clone(),
-            location: location.to_owned(),
-            field: Some(field.to_owned()),
-            reason,
-            raw: record.to_string(),
-        });
+    let raw = || fields.to_string();
+    let source = SourceRecord {
+        feed,
+        location: location.to_owned(),
+        raw: &raw,
     };
-    let flag =
-        |mapped: &mut MappedPayload, field: &str, rule: NamedNodeRef<'_>, message: String| {
-            mapped.flags.push(RecordFlag {
-                location: location.to_owned(),
-                field: Some(field.to_owned()),
-                rule: rule.into_owned(),
-                message,
-            });
-        };
-    let Some(id) = record
+    let Some(id) = fields
         .get("id")
         .and_then(Value::as_str)
-        .or_else(|| record.get("name").and_then(Value::as_str))
+        .or_else(|| fields.get("name").and_then(Value::as_str))
     else {
-        return quarantine(mapped, "id", "a garage without id or name".to_owned());
+        return source.quarantine(mapped, "id", "a garage without id or name".to_owned());
     };
     let key = id
         .trim_end_matches('/')
@@ -106,14 +94,13 @@ fn map_record(
         .next()
         .unwrap_or(id)
         .to_owned();
-    let at = match record.get("lastupdate").and_then(Value::as_str) {
+    let at = match fields.get("lastupdate").and_then(Value::as_str) {
         Some(text) => match DateTime::parse_from_rfc3339(text) {
             Ok(t) => t.with_timezone(&Utc),
             Err(_) => match NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S") {
                 Ok(naive) => match LOCAL_ZONE.from_local_datetime(&naive) {
                     LocalResult::Single(t) => {
-                        flag(
-                            mapped,
+                        source.flag(mapped,
                             "lastupdate",
                             quality::LOCAL_TIME_CHECK,
                             format!(
@@ -123,7 +110,7 @@ fn map_record(
                         t.with_timezone(&Utc)
                     }
                     _ => {
-                        return quarantine(
+                        return source.quarantine(
                             mapped,
                             "lastupdate",
                             format!(
@@ -133,7 +120,7 @@ fn map_record(
                     }
                 },
                 Err(_) => {
-                    return quarantine(
+                    return source.quarantine(
                         mapped,
                         "lastupdate",
                         format!("lastupdate {text:?} is not an ISO 8601 time"),
@@ -141,19 +128,18 @@ fn map_record(
                 }
             },
         },
-        None => return quarantine(mapped, "lastupdate", "no lastupdate".to_owned()),
+        None => return source.quarantine(mapped, "lastupdate", "no lastupdate".to_owned()),
     };
     let point = match (
-        record.pointer("/location/lon").and_then(Value::as_f64),
-        record.pointer("/location/lat").and_then(Value::as_f64),
+        fields.pointer("/location/lon").and_then(Value::as_f64),
+        fields.pointer("/location/lat").and_then(Value::as_f64),
     ) {
         (Some(lon), Some(lat)) if LON_RANGE.contains(&lon) && LAT_RANGE.contains(&lat) => {
             Some(Point { lon, lat })
         }
         (Some(lon), Some(lat)) => {
             let swapped = LON_RANGE.contains(&lat) && LAT_RANGE.contains(&lon);
-            flag(
-                mapped,
+            source.flag(mapped,
                 "location",
                 quality::COORDINATE_CHECK,
                 if swapped {
@@ -168,16 +154,15 @@ fn map_record(
         }
         _ => None,
     };
-    let closed = record.get("temporaryclosed").and_then(Value::as_i64) == Some(1)
-        || record.get("isopennow").and_then(Value::as_i64) == Some(0);
+    let closed = fields.get("temporaryclosed").and_then(Value::as_i64) == Some(1)
+        || fields.get("isopennow").and_then(Value::as_i64) == Some(0);
     if closed
-        && record
+        && fields
             .get("availablecapacity")
             .and_then(Value::as_f64)
             .is_some_and(|v| v > 0.0)
     {
-        flag(
-            mapped,
+        source.flag(mapped,
             "availablecapacity",
             quality::CLOSED_FACILITY_CHECK,
             "the garage is closed (temporaryclosed 1 or isopennow 0) yet reports vacant spaces as live occupancy".to_owned(),
@@ -185,17 +170,17 @@ fn map_record(
     }
     let sensor = SourceId::new(feed.sensor_namespace.clone(), key);
     for (field, property_key) in FIELDS {
-        let value = match record.get(*field) {
+        let value = match fields.get(*field) {
             None | Some(Value::Null) => continue,
             Some(Value::Number(n)) => match n.as_f64() {
                 Some(v) if v.is_finite() => v,
                 _ => {
-                    quarantine(mapped, field, format!("{field} {n} is not a finite number"));
+                    source.quarantine(mapped, field, format!("{field} {n} is not a finite number"));
                     continue;
                 }
             },
             Some(other) => {
-                quarantine(
+                source.quarantine(
                     mapped,
                     field,
                     format!("{field} is {other} instead of a number"),
@@ -206,20 +191,14 @@ fn map_record(
         let Some(property) = catalogue.property_by_key(property_key) else {
             continue; // every key above is catalogued (tested)
         };
-        mapped.observations.push(Observation {
-            feed: feed.id.clone(),
+        mapped.observations.push(source.observation(Reading {
             sensor: sensor.clone(),
             feature: sensor.clone(),
-            sample_of: None,
-            property: property.iri.clone(),
+            property,
             value,
-            unit: property.canonical_unit.clone(),
-            integer_valued: property.integer_valued,
             phenomenon_time: PhenomenonTime::Instant(at),
             result_time: at,
             location: point,
-            qualifiers: Vec::new(),
-            source_record: location.to_owned(),
-        });
+        }));
     }
 }

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use belfort_model::{
-    Catalogue, Observation, PhenomenonTime, Point, PropertyDefinition, QuarantinedRecord, SourceId,
-};
+use belfort_model::{Catalogue, PhenomenonTime, Point, PropertyDefinition, SourceId};
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
+use crate::record::{Reading, SourceRecord, measured_number};
 use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
 
 const FORMAT: &str = "OGC SensorThings API JSON";
@@ -84,17 +83,14 @@ fn read_datastreams<'c>(
         let location = format!("/value/{index}");
         payload.records += 1;
         payload.record_locations.push(location.clone());
-        let mut quarantine = |field: &str, reason: String| {
-            payload.quarantined.push(QuarantinedRecord {
-                feed: feed.id.clone(),
-                location: location.clone(),
-                field: Some(field.to_owned()),
-                reason,
-                raw: entry.to_string(),
-            });
+        let raw = || entry.to_string();
+        let record = SourceRecord {
+            feed,
+            location: location.clone(),
+            raw: &raw,
         };
         let Some(id) = id_of(entry.get("@iot.id")) else {
-            quarantine("@iot.id", "a Datastream without an id".to_owned());
+            record.quarantine(payload, "@iot.id", "a Datastream without an id".to_owned());
             continue;
         };
         let definition = entry
@@ -105,7 +101,8 @@ fn read_datastreams<'c>(
             .ok()
             .and_then(|iri| catalogue.property_by_iri(iri));
         let Some(property) = property else {
-            quarantine(
+            record.quarantine(
+                payload,
                 "ObservedProperty.definition",
                 format!("Datastream {id}: observed property {definition:?} is not catalogued"),
             );
@@ -121,7 +118,8 @@ fn read_datastreams<'c>(
             })
             .find(|u| catalogue.unit(u).is_some());
         let Some(unit) = unit else {
-            quarantine(
+            record.quarantine(
+                payload,
                 "unitOfMeasurement",
                 format!("Datastream {id}: the unit of measurement is not catalogued"),
             );
@@ -186,24 +184,23 @@ fn read_observations(
         let location = format!("/value/{index}");
         payload.records += 1;
         payload.record_locations.push(location.clone());
-        let mut quarantine = |field: &str, reason: String| {
-            payload.quarantined.push(QuarantinedRecord {
-                feed: feed.id.clone(),
-                location: location.clone(),
-                field: Some(field.to_owned()),
-                reason,
-                raw: entry.to_string(),
-            });
+        let raw = || entry.to_string();
+        let record = SourceRecord {
+            feed,
+            location: location.clone(),
+            raw: &raw,
         };
         let Some(stream_id) = id_of(entry.pointer("/Datastream/@iot.id")) else {
-            quarantine(
+            record.quarantine(
+                payload,
                 "Datastream",
                 "the observation names no Datastream".to_owned(),
             );
             continue;
         };
         let Some(stream) = datastreams.get(&stream_id) else {
-            quarantine(
+            record.quarantine(
+                payload,
                 "Datastream",
                 format!(
                     "Datastream {stream_id} is not described by the Datastreams of this harvest"
@@ -214,7 +211,7 @@ fn read_observations(
         let phenomenon_time = match phenomenon_time(entry.get("phenomenonTime")) {
             Ok(t) => t,
             Err(reason) => {
-                quarantine("phenomenonTime", reason);
+                record.quarantine(payload, "phenomenonTime", reason);
                 continue;
             }
         };
@@ -222,32 +219,25 @@ fn read_observations(
             Some(Value::String(text)) => match instant(text) {
                 Ok(t) => t,
                 Err(reason) => {
-                    quarantine("resultTime", reason);
+                    record.quarantine(payload, "resultTime", reason);
                     continue;
                 }
             },
             _ => {
-                quarantine(
+                record.quarantine(
+                    payload,
                     "resultTime",
                     "no resultTime: when the result became known is unknown".to_owned(),
                 );
                 continue;
             }
         };
-        let number = match entry.get("result") {
-            Some(Value::Number(n)) => n.as_f64().filter(|v| v.is_finite()),
-            Some(Value::Null) | None => {
-                quarantine("result", "the result is null: no measurement".to_owned());
+        let number = match measured_number(entry.get("result"), "result") {
+            Ok(n) => n,
+            Err(reason) => {
+                record.quarantine(payload, "result", reason);
                 continue;
             }
-            Some(other) => {
-                quarantine("result", format!("the result {other} is not a JSON number"));
-                continue;
-            }
-        };
-        let Some(number) = number else {
-            quarantine("result", "the result is not a finite number".to_owned());
-            continue;
         };
         let value = match catalogue.to_canonical(
             stream.property,
@@ -257,12 +247,11 @@ fn read_observations(
         ) {
             Ok(v) => v,
             Err(e) => {
-                quarantine("result", format!("{number} {}: {e}", stream.unit));
+                record.quarantine(payload, "result", format!("{number} {}: {e}", stream.unit));
                 continue;
             }
         };
-        payload.observations.push(Observation {
-            feed: feed.id.clone(),
+        payload.observations.push(record.observation(Reading {
             sensor: SourceId::new(
                 feed.sensor_namespace.clone(),
                 format!("datastream-{stream_id}"),
@@ -271,16 +260,11 @@ fn read_observations(
                 feed.sensor_namespace.clone(),
                 format!("thing-{}", stream.thing),
             ),
-            sample_of: None,
-            property: stream.property.iri.clone(),
+            property: stream.property,
             value,
-            unit: stream.property.canonical_unit.clone(),
-            integer_valued: stream.property.integer_valued,
             phenomenon_time,
             result_time,
             location: stream.location,
-            qualifiers: Vec::new(),
-            source_record: location,
-        });
+        }));
     }
 }

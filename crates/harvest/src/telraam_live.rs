@@ -2,14 +2,13 @@
 //! of the current hour so far. Missing numbers are empty strings `""`; dates look like
 //! `2023-12-10 04:00:00+00:00` (the start of the hour).
 
-use belfort_model::{
-    Catalogue, Observation, PhenomenonTime, Qualifier, QuarantinedRecord, SourceId,
-};
+use belfort_model::{Catalogue, PhenomenonTime, Qualifier, SourceId};
 use belfort_vocab::{belfort, quality};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, parse_json, payload_format_error};
+use crate::record::{Reading, SourceRecord};
+use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
 
 const FORMAT: &str = "Telraam traffic_snapshot_live GeoJSON";
 
@@ -60,28 +59,15 @@ pub(crate) fn map_snapshot(
         mapped.records += 1;
         mapped.record_locations.push(location.clone());
         let properties = feature.get("properties").unwrap_or(&Value::Null);
-        let quarantine = |mapped: &mut MappedPayload, field: &str, reason: String| {
-            mapped.quarantined.push(QuarantinedRecord {
-                feed: feed.id.clone(),
-                location: location.clone(),
-                field: Some(field.to_owned()),
-                reason,
-                raw: feature.to_string(),
-            });
+        let raw = || feature.to_string();
+        let record = SourceRecord {
+            feed,
+            location: location.clone(),
+            raw: &raw,
         };
-        let flag = |mapped: &mut MappedPayload,
-                    field: &str,
-                    rule: oxrdf::NamedNodeRef<'_>,
-                    message: String| {
-            mapped.flags.push(RecordFlag {
-                location: location.clone(),
-                field: Some(field.to_owned()),
-                rule: rule.into_owned(),
-                message,
-            });
-        };
+
         let Some(segment) = properties.get("segment_id").and_then(Value::as_u64) else {
-            quarantine(
+            record.quarantine(
                 &mut mapped,
                 "segment_id",
                 "no integer segment_id".to_owned(),
@@ -96,8 +82,7 @@ pub(crate) fn map_snapshot(
                 .and_then(parse_time),
         ) && newest - last > Duration::hours(INACTIVE_AFTER_HOURS)
         {
-            flag(
-                &mut mapped,
+            record.flag(&mut mapped,
                 "last_data_package",
                 quality::INACTIVE_SOURCE_CHECK,
                 format!(
@@ -125,7 +110,7 @@ pub(crate) fn map_snapshot(
             continue; // no current hour: nothing measured (an inactive segment is flagged above)
         }
         let Some(start) = parse_time(date) else {
-            quarantine(
+            record.quarantine(
                 &mut mapped,
                 "date",
                 format!("date {date:?} is not a time with an offset"),
@@ -136,7 +121,7 @@ pub(crate) fn map_snapshot(
             Some("hourly") => Duration::hours(1),
             Some("daily") => Duration::days(1),
             other => {
-                quarantine(
+                record.quarantine(
                     &mut mapped,
                     "period",
                     format!("period {other:?} is neither hourly nor daily"),
@@ -147,12 +132,12 @@ pub(crate) fn map_snapshot(
         let uptime = match number("uptime") {
             Ok(Some(u)) if (0.0..=1.0).contains(&u) => u,
             Ok(Some(u)) => {
-                quarantine(&mut mapped, "uptime", format!("uptime {u} is outside 0..1"));
+                record.quarantine(&mut mapped, "uptime", format!("uptime {u} is outside 0..1"));
                 continue;
             }
             Ok(None) => continue,
             Err(reason) => {
-                quarantine(&mut mapped, "uptime", reason);
+                record.quarantine(&mut mapped, "uptime", reason);
                 continue;
             }
         };
@@ -166,7 +151,7 @@ pub(crate) fn map_snapshot(
                 Ok(Some(v)) => v,
                 Ok(None) => continue,
                 Err(reason) => {
-                    quarantine(&mut mapped, field, reason);
+                    record.quarantine(&mut mapped, field, reason);
                     continue;
                 }
             };
@@ -175,7 +160,7 @@ pub(crate) fn map_snapshot(
                     zeros_at_no_uptime = true;
                     mapped.not_measured += 1;
                 } else {
-                    quarantine(
+                    record.quarantine(
                         &mut mapped,
                         field,
                         format!(
@@ -188,28 +173,23 @@ pub(crate) fn map_snapshot(
             let Some(property) = catalogue.property_by_key(key) else {
                 continue;
             };
-            mapped.observations.push(Observation {
-                feed: feed.id.clone(),
+            let mut observation = record.observation(Reading {
                 sensor: sensor.clone(),
                 feature: sensor.clone(),
-                sample_of: None,
-                property: property.iri.clone(),
+                property,
                 value,
-                unit: property.canonical_unit.clone(),
-                integer_valued: property.integer_valued,
                 phenomenon_time,
                 result_time: start + length,
                 location: None,
-                qualifiers: vec![Qualifier {
-                    predicate: belfort::UPTIME.into_owned(),
-                    value: uptime,
-                }],
-                source_record: location.clone(),
             });
+            observation.qualifiers.push(Qualifier {
+                predicate: belfort::UPTIME.into_owned(),
+                value: uptime,
+            });
+            mapped.observations.push(observation);
         }
         if zeros_at_no_uptime {
-            flag(
-                &mut mapped,
+            record.flag(&mut mapped,
                 "uptime",
                 quality::NOT_COUNTING_CHECK,
                 format!(
