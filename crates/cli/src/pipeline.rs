@@ -3,13 +3,24 @@
 use std::collections::HashMap;
 
 use belfort_harvest::{FeedSpec, MappedPayload, map_payloads, records_lines};
-use belfort_model::{Catalogue, IriMinter, Observation, QuarantinedRecord, date_time_literal};
+use belfort_model::{
+    Catalogue, IriMinter, Observation, PhenomenonTime, QuarantinedRecord, date_time_literal,
+};
 use belfort_shacl::{GraphBuilder, QualityFinding, QualityRules, Shapes, validate};
-use belfort_store::{IngestBatch, IngestOutcome, ObservationStore, PayloadArchive};
-use belfort_vocab::{belfort, dct, dqv, oa, prov, quality, rdf, rdfs, sh, skos, xsd};
+use belfort_store::{
+    IngestBatch, IngestOutcome, ObservationStore, PayloadArchive, QueryAnswer, QueryOptions,
+};
+use belfort_vocab::{belfort, dct, dqv, oa, prov, quality, rdf, rdfs, sh, skos, sosa, xsd};
 use chrono::Utc;
 use oxrdf::{GraphName, Literal, NamedNode, Quad, Term, Triple};
 use serde::Serialize;
+
+/// How many intervals before a batch the series rules look back at (per interval length).
+const HISTORY_INTERVALS: i32 = 24;
+/// Above this many sensors in one batch (a backfill), the batch is judged on its own.
+const MAX_HISTORY_SENSORS: usize = 2_000;
+/// At most this many stored readings are read as history.
+const MAX_HISTORY_ROWS: usize = 200_000;
 
 /// The shapes every batch is validated against: SHACL Core shapes of the published model,
 /// and the sensor-quality rules.
@@ -198,7 +209,8 @@ impl Pipeline<'_> {
                 rdf
             })
             .collect();
-        let findings = self.findings(&observations, &rdf_of, started);
+        let history = self.stored_history(feed, &observations, &rdf_of);
+        let findings = self.findings(&observations, &rdf_of, &history, started);
         let feed_graph = GraphName::NamedNode(self.minter.feed_graph(&feed.id));
         let mut flagged = std::collections::HashSet::new();
         for finding in &findings {
@@ -265,6 +277,7 @@ impl Pipeline<'_> {
         &self,
         observations: &[Observation],
         rdf: &[belfort_model::ObservationRdf],
+        history: &[Observation],
         now: chrono::DateTime<Utc>,
     ) -> Vec<QualityFinding> {
         let mut graph = GraphBuilder::default();
@@ -302,12 +315,132 @@ impl Pipeline<'_> {
                 })
             })
             .collect();
-        findings.extend(
-            self.validation
-                .rules
-                .evaluate(observations, self.catalogue, now),
-        );
+        // The series rules see the stored readings before the batch too (a sensor stuck
+        // across hourly harvests); a finding is kept only for the batch's own observations.
+        let mut series: Vec<Observation> = history.to_vec();
+        series.extend(observations.iter().cloned());
+        let offset = history.len();
+        for mut finding in self.validation.rules.evaluate(&series, self.catalogue, now) {
+            finding.observations.retain(|i| *i >= offset);
+            if finding.observations.is_empty() {
+                continue;
+            }
+            for i in &mut finding.observations {
+                *i -= offset;
+            }
+            findings.push(finding);
+        }
         findings
+    }
+
+    /// The feed's stored readings of the batch's sensors over the [`HISTORY_INTERVALS`]
+    /// intervals before the batch, per interval length of the batch. Interval IRIs are minted
+    /// from start and length, so this is a bounded set of index lookups, never a scan.
+    fn stored_history(
+        &self,
+        feed: &FeedSpec,
+        observations: &[Observation],
+        rdf: &[belfort_model::ObservationRdf],
+    ) -> Vec<Observation> {
+        let mut sensors: HashMap<NamedNode, &Observation> = HashMap::new();
+        let mut features: HashMap<NamedNode, belfort_model::SourceId> = HashMap::new();
+        let mut earliest: HashMap<chrono::Duration, chrono::DateTime<Utc>> = HashMap::new();
+        for o in observations {
+            sensors.entry(self.minter.sensor(&o.sensor)).or_insert(o);
+            features
+                .entry(self.minter.feature(&o.feature))
+                .or_insert_with(|| o.feature.clone());
+            if let PhenomenonTime::Interval { start, .. } = o.phenomenon_time {
+                let entry = earliest
+                    .entry(o.phenomenon_time.duration())
+                    .or_insert(start);
+                *entry = (*entry).min(start);
+            }
+        }
+        if earliest.is_empty() || sensors.len() > MAX_HISTORY_SENSORS {
+            return Vec::new();
+        }
+        let mut intervals: HashMap<NamedNode, PhenomenonTime> = HashMap::new();
+        for (length, first) in &earliest {
+            let name = belfort_model::format_duration(*length);
+            for k in 1..=HISTORY_INTERVALS {
+                let start = *first - *length * k;
+                if let Ok(time) = PhenomenonTime::interval(start, start + *length) {
+                    intervals.insert(self.minter.interval(start, &name), time);
+                }
+            }
+        }
+        let values = |iris: &mut dyn Iterator<Item = &NamedNode>| {
+            iris.map(|i| format!("<{}>", i.as_str()))
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let query = format!(
+            "SELECT ?o ?t ?sensor ?feature ?property ?value ?result WHERE {{
+               VALUES ?t {{ {times} }} VALUES ?sensor {{ {sensors} }}
+               GRAPH <{graph}> {{
+                 ?o <{phenomenon}> ?t ; <{made_by}> ?sensor ; <{feature_of}> ?feature ;
+                    <{property}> ?property ; <{simple}> ?value ; <{result_time}> ?result .
+               }}
+             }} LIMIT {MAX_HISTORY_ROWS}",
+            times = values(&mut intervals.keys()),
+            sensors = values(&mut sensors.keys()),
+            graph = self.minter.feed_graph(&feed.id).as_str(),
+            phenomenon = sosa::PHENOMENON_TIME.as_str(),
+            made_by = sosa::MADE_BY_SENSOR.as_str(),
+            feature_of = sosa::HAS_FEATURE_OF_INTEREST.as_str(),
+            property = sosa::OBSERVED_PROPERTY.as_str(),
+            simple = sosa::HAS_SIMPLE_RESULT.as_str(),
+            result_time = sosa::RESULT_TIME.as_str(),
+        );
+        let options = QueryOptions {
+            max_results: MAX_HISTORY_ROWS,
+            timeout: Some(std::time::Duration::from_secs(10)),
+            ..QueryOptions::default()
+        };
+        // History sharpens the series rules; without it (an engine error) the batch is still
+        // judged on its own.
+        let Ok(QueryAnswer::Solutions { rows, .. }) = self.store.query(&query, &options) else {
+            return Vec::new();
+        };
+        let in_batch: std::collections::HashSet<&NamedNode> = rdf.iter().map(|r| &r.iri).collect();
+        rows.into_iter()
+            .filter_map(|row| {
+                let [
+                    Some(Term::NamedNode(o)),
+                    Some(Term::NamedNode(t)),
+                    Some(Term::NamedNode(sensor)),
+                    Some(Term::NamedNode(feature)),
+                    Some(Term::NamedNode(property)),
+                    Some(Term::Literal(value)),
+                    Some(Term::Literal(result)),
+                ] = <[Option<Term>; 7]>::try_from(row).ok()?
+                else {
+                    return None;
+                };
+                if in_batch.contains(&o) {
+                    return None; // the same reading again: the store's own concern
+                }
+                let like = sensors.get(&sensor)?;
+                Some(Observation {
+                    feed: like.feed.clone(),
+                    sensor: like.sensor.clone(),
+                    feature: features.get(&feature)?.clone(),
+                    sample_of: None,
+                    property,
+                    value: value.value().parse().ok()?,
+                    unit: like.unit.clone(),
+                    integer_valued: like.integer_valued,
+                    phenomenon_time: *intervals.get(&t)?,
+                    result_time: chrono::DateTime::parse_from_rfc3339(result.value())
+                        .ok()?
+                        .with_timezone(&Utc),
+                    location: None,
+                    qualifiers: Vec::new(),
+                    source_record: String::new(),
+                })
+            })
+            .collect()
     }
 
     fn describe_feed(&self, feed: &FeedSpec, feed_iri: &NamedNode) -> Vec<Triple> {

@@ -317,3 +317,73 @@ fn flagged_observations_are_published_with_dqv_annotations_and_a_stored_report()
         "{sensor}"
     );
 }
+
+fn one_hour_report(hour: u32, car: f64) -> String {
+    format!(
+        r#"{{"status_code": 200, "message": "ok", "report": [{{"instance_id": -1, "segment_id": 4242,
+            "date": "2024-03-05T{hour:02}:00:00.000Z", "interval": "hourly", "uptime": 0.8,
+            "car": {car}, "bike": 12.5, "pedestrian": 3.75, "heavy": 1.25, "v85": 31.5}}]}}"#
+    )
+}
+
+/// Hourly harvests bring one reading per series: the series rules must see the stored ones.
+#[test]
+fn a_sensor_stuck_across_hourly_harvests_is_flagged_and_a_repeated_harvest_is_not() {
+    let data = tempfile::tempdir().unwrap();
+    let mut statuses = Vec::new();
+    for hour in 8..12 {
+        let file = data.path().join(format!("hour-{hour}.json"));
+        std::fs::write(&file, one_hour_report(hour, 123.4)).unwrap();
+        let output = Command::new(env!("CARGO_BIN_EXE_belfort"))
+            .args([
+                "ingest",
+                "--feed",
+                "gent/telraam",
+                "--report",
+                "json",
+                "--data",
+            ])
+            .arg(data.path())
+            .arg(&file)
+            .env_remove("BELFORT_CONFIG")
+            .output()
+            .unwrap();
+        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        statuses.push(describe(&report["records"][0]));
+    }
+    assert!(
+        statuses[..3].iter().all(|s| s.contains("\"ok\"")),
+        "{statuses:#?}"
+    );
+    assert!(
+        statuses[3].contains("StuckValueConstraintComponent"),
+        "the fourth equal hour makes the run: {statuses:#?}"
+    );
+    // Ingesting the last hour again is not a duplicate of itself.
+    let again = ingest_report(
+        data.path(),
+        "gent/telraam",
+        "telraam/reports_traffic_clean.json",
+    );
+    assert_eq!(again["summary"]["flagged"], 0);
+    let file = data.path().join("hour-11.json");
+    let output = Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args([
+            "ingest",
+            "--feed",
+            "gent/telraam",
+            "--report",
+            "json",
+            "--data",
+        ])
+        .arg(data.path())
+        .arg(&file)
+        .env_remove("BELFORT_CONFIG")
+        .output()
+        .unwrap();
+    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert!(
+        !describe(&report["records"][0]).contains("DuplicateReading"),
+        "{report}"
+    );
+}
