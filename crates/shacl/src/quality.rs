@@ -84,6 +84,11 @@ enum RuleKind {
     OccupancyConsistency {
         tolerance: f64,
     },
+    Gap {
+        factor: f64,
+        min_gap: Duration,
+        properties: Vec<NamedNode>,
+    },
 }
 
 impl RuleKind {
@@ -106,6 +111,7 @@ impl RuleKind {
             Self::IntervalConsistency => quality::INTERVAL_CONSISTENCY_CONSTRAINT_COMPONENT,
             Self::UnitMismatch { .. } => quality::UNIT_MISMATCH_CONSTRAINT_COMPONENT,
             Self::StaleReading { .. } => quality::STALE_READING_CONSTRAINT_COMPONENT,
+            Self::Gap { .. } => quality::GAP_CONSTRAINT_COMPONENT,
             Self::OccupancyConsistency { .. } => {
                 quality::OCCUPANCY_CONSISTENCY_CONSTRAINT_COMPONENT
             }
@@ -231,6 +237,7 @@ impl QualityRules {
             quality::UNIT_OFFSET,
             quality::MAX_LAG,
             quality::OCCUPANCY_TOLERANCE,
+            quality::GAP_FACTOR,
         ];
         let mut shape_nodes = Vec::new();
         for predicate in parameter_predicates {
@@ -349,6 +356,20 @@ impl QualityRules {
                     properties: p.iris(quality::PROPERTY)?,
                 }),
                 _ => return Err(p.error("bfq:maxLag takes one duration".to_owned())),
+            }
+            if let Some(factor) = p.number(quality::GAP_FACTOR)? {
+                let min_gap = match p.values(quality::MIN_GAP).as_slice() {
+                    [] => Duration::zero(),
+                    [Term::Literal(l)] => parse_day_time_duration(l.value()).ok_or_else(|| {
+                        p.error(format!("bfq:minGap {l} is not a day-time duration"))
+                    })?,
+                    _ => return Err(p.error("bfq:minGap takes one duration".to_owned())),
+                };
+                kinds.push(RuleKind::Gap {
+                    factor,
+                    min_gap,
+                    properties: p.iris(quality::PROPERTY)?,
+                });
             }
             if let Some(tolerance) = p.number(quality::OCCUPANCY_TOLERANCE)? {
                 kinds.push(RuleKind::OccupancyConsistency { tolerance });
@@ -836,6 +857,47 @@ impl<'a> Batch<'a> {
                                 self.describe(i), o.value
                             )));
                             break;
+                        }
+                    }
+                }
+            }
+            RuleKind::Gap {
+                factor,
+                min_gap,
+                properties,
+            } => {
+                for ((_, _, property), indexes) in &self.series {
+                    if !properties.is_empty() && !properties.iter().any(|p| p.as_str() == *property)
+                    {
+                        continue;
+                    }
+                    let sorted = self.chronological(indexes);
+                    let mut starts: Vec<(DateTime<Utc>, usize)> = sorted
+                        .iter()
+                        .map(|i| (obs[*i].phenomenon_time.start(), *i))
+                        .collect();
+                    starts.dedup_by_key(|(t, _)| *t);
+                    if starts.len() < 3 {
+                        continue;
+                    }
+                    let Some(cadence) = starts.windows(2).map(|w| w[1].0 - w[0].0).min() else {
+                        continue;
+                    };
+                    let limit = cadence.max(*min_gap);
+                    for w in starts.windows(2) {
+                        let step = w[1].0 - w[0].0;
+                        if step.num_seconds() as f64 > factor * cadence.num_seconds() as f64
+                            && step > limit
+                        {
+                            out.push((
+                                vec![w[1].1],
+                                format!(
+                                    "{} follows a gap of {} min in a series read every {} min",
+                                    self.describe(w[1].1),
+                                    step.num_minutes(),
+                                    cadence.num_minutes()
+                                ),
+                            ));
                         }
                     }
                 }

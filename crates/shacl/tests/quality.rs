@@ -254,3 +254,11 @@ fn occupancy_must_agree_with_vacant_spaces_and_capacity() {
         vec![3, 4, 5]
     );
 }
+
+#[test]
+fn a_reading_after_missing_hours_follows_a_gap() {
+    let mut series = hourly("o3", &[25.4, 26.0, 26.3]);
+    series.push(reading("o3", "s1", 60 * 5, 20.2));
+    series.push(reading("o3", "s1", 60 * 6, 20.4));
+    assert_eq!(flagged_by(&evaluate(&series), "Gap"), vec![3]);
+}

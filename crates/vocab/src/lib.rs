@@ -631,6 +631,12 @@ vocabulary!(
     INACTIVE_SOURCE_CHECK = "InactiveSourceCheck",
     /// A counter at uptime 0 that shows zero counts as its live state: not counting, not zero traffic.
     NOT_COUNTING_CHECK = "NotCountingCheck",
+    /// A reading that follows a gap in a regular series (readings missing, not reported as missing).
+    GAP_CONSTRAINT_COMPONENT = "GapConstraintComponent",
+    /// Parameter: how many times the series' cadence a step must exceed to be a gap.
+    GAP_FACTOR = "gapFactor",
+    /// Parameter: the shortest step that can be a gap (xsd:dayTimeDuration).
+    MIN_GAP = "minGap",
     /// A Telraam speed histogram whose shares do not sum to 100 %.
     SPEED_HISTOGRAM_CHECK = "SpeedHistogramCheck",
     /// A V85 speed outside the 85th-percentile bin of the record's own speed histogram.
