@@ -45,7 +45,77 @@ fn base_iri(path: &Path) -> String {
     format!("file://{}", absolute.display())
 }
 
+/// Triples handed from a parsing thread to the interning thread at a time.
+const PARSED_BATCH: usize = 8_192;
+
+/// N-Triples and N-Quads files are split at line boundaries and parsed by two threads while
+/// the calling thread interns what they send (IRI checking is most of the cost). Memory stays
+/// bounded by the channel, not the file. On the first syntax error the file is read again in
+/// one pass, for an error with its exact position.
+fn parse_lines_in_parallel(builder: &mut GraphBuilder, path: &Path) -> anyhow::Result<bool> {
+    let Ok(chunks) = oxttl::NQuadsParser::new().split_file_for_parallel_parsing(path, 2) else {
+        return Ok(false);
+    };
+    if chunks.len() < 2 {
+        return Ok(false);
+    }
+    let failed = std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::sync_channel::<Option<Vec<oxrdf::Triple>>>(8);
+        for chunk in chunks {
+            let sender = sender.clone();
+            scope.spawn(move || {
+                let mut batch = Vec::with_capacity(PARSED_BATCH);
+                for quad in chunk {
+                    let Ok(quad) = quad else {
+                        let _ = sender.send(None);
+                        return;
+                    };
+                    batch.push(oxrdf::Triple::new(
+                        quad.subject,
+                        quad.predicate,
+                        quad.object,
+                    ));
+                    if batch.len() == PARSED_BATCH {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(PARSED_BATCH));
+                        if sender.send(Some(full)).is_err() {
+                            return;
+                        }
+                    }
+                }
+                let _ = sender.send(Some(batch));
+            });
+        }
+        drop(sender);
+        let mut failed = false;
+        for batch in receiver {
+            match batch {
+                Some(triples) => triples.into_iter().for_each(|t| builder.insert(t)),
+                None => {
+                    failed = true;
+                    break;
+                }
+            }
+        }
+        failed
+    });
+    if failed {
+        // Re-read in one pass: its error names the exact line and column.
+        let mut exact = GraphBuilder::default();
+        parse_sequentially(&mut exact, path)?;
+    }
+    Ok(true)
+}
+
 fn parse_into(builder: &mut GraphBuilder, path: &Path) -> anyhow::Result<()> {
+    if matches!(rdf_format(path)?, RdfFormat::NTriples | RdfFormat::NQuads)
+        && parse_lines_in_parallel(builder, path)?
+    {
+        return Ok(());
+    }
+    parse_sequentially(builder, path)
+}
+
+fn parse_sequentially(builder: &mut GraphBuilder, path: &Path) -> anyhow::Result<()> {
     let format = rdf_format(path)?;
     let file = File::open(path).with_context(|| format!("cannot read {}", path.display()))?;
     builder.parse(

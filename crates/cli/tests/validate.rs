@@ -257,3 +257,44 @@ fn validate_reads_every_rdf_syntax_and_a_shapes_directory() {
         assert_eq!(report["results"].as_array().unwrap().len(), 8, "{name}");
     }
 }
+
+#[test]
+fn large_n_triples_are_read_in_parallel_and_errors_keep_their_exact_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::new();
+    for i in 0..20_000 {
+        writeln!(
+            text,
+            "<https://example.org/o{i}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/sosa/Observation> ."
+        )
+        .unwrap();
+    }
+    let good = dir.path().join("many.nt");
+    std::fs::write(&good, &text).unwrap();
+    let out = validate(&[
+        "--shapes",
+        shapes().to_str().unwrap(),
+        "--format",
+        "json",
+        good.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // Every one of the 20 000 bare observations misses its eight required properties.
+    assert_eq!(report["results"].as_array().unwrap().len(), 20_000 * 8);
+
+    text.push_str("<https://example.org/broken> <http://example.org/p> .\n");
+    let bad = dir.path().join("broken.nt");
+    std::fs::write(&bad, &text).unwrap();
+    let out = validate(&[
+        "--shapes",
+        shapes().to_str().unwrap(),
+        bad.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        message.contains("broken.nt") && message.contains("20001"),
+        "{message}"
+    );
+}
