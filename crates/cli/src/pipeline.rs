@@ -317,10 +317,15 @@ impl Pipeline<'_> {
             .collect();
         // The series rules see the stored readings before the batch too (a sensor stuck
         // across hourly harvests); a finding is kept only for the batch's own observations.
-        let mut series: Vec<Observation> = history.to_vec();
-        series.extend(observations.iter().cloned());
+        let with_history: Vec<Observation>;
+        let series = if history.is_empty() {
+            observations
+        } else {
+            with_history = history.iter().chain(observations).cloned().collect();
+            &with_history
+        };
         let offset = history.len();
-        for mut finding in self.validation.rules.evaluate(&series, self.catalogue, now) {
+        for mut finding in self.validation.rules.evaluate(series, self.catalogue, now) {
             finding.observations.retain(|i| *i >= offset);
             if finding.observations.is_empty() {
                 continue;

@@ -99,9 +99,9 @@ fn parse_lines_in_parallel(builder: &mut GraphBuilder, path: &Path) -> anyhow::R
         failed
     });
     if failed {
-        // Re-read in one pass: its error names the exact line and column.
-        let mut exact = GraphBuilder::default();
-        parse_sequentially(&mut exact, path)?;
+        // Re-read in one pass: its error names the exact line and column, and should the
+        // one-pass reader accept the file, the graph is whole (repeated triples are merged).
+        parse_sequentially(builder, path)?;
     }
     Ok(true)
 }

@@ -2,7 +2,7 @@
 //! every `flag` defect is flagged or quarantined on the record that holds it, every
 //! `no-flag` trap is not, and the clean fixtures produce no findings at all.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use serde_json::Value;
@@ -100,17 +100,23 @@ fn ingest_report(data: &Path, feed: &str, file: &str) -> Value {
 }
 
 fn ingest_parts(data: &Path, feed: &str, before: &[&str], file: &str) -> Value {
+    let mut paths: Vec<PathBuf> = before.iter().map(|f| fixture(f)).collect();
+    paths.push(fixture(file));
+    ingest_paths(data, feed, &paths)
+}
+
+/// `belfort ingest --report json` of payload files, as one batch.
+fn ingest_paths(data: &Path, feed: &str, paths: &[PathBuf]) -> Value {
     let output = Command::new(env!("CARGO_BIN_EXE_belfort"))
         .args(["ingest", "--feed", feed, "--report", "json", "--data"])
         .arg(data)
-        .args(before.iter().map(|f| fixture(f)))
-        .arg(fixture(file))
+        .args(paths)
         .env_remove("BELFORT_CONFIG")
         .output()
         .unwrap();
     serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
         panic!(
-            "{file}: no JSON report ({e}): {}",
+            "{paths:?}: no JSON report ({e}): {}",
             String::from_utf8_lossy(&output.stderr)
         )
     })
@@ -334,21 +340,7 @@ fn a_sensor_stuck_across_hourly_harvests_is_flagged_and_a_repeated_harvest_is_no
     for hour in 8..12 {
         let file = data.path().join(format!("hour-{hour}.json"));
         std::fs::write(&file, one_hour_report(hour, 123.4)).unwrap();
-        let output = Command::new(env!("CARGO_BIN_EXE_belfort"))
-            .args([
-                "ingest",
-                "--feed",
-                "gent/telraam",
-                "--report",
-                "json",
-                "--data",
-            ])
-            .arg(data.path())
-            .arg(&file)
-            .env_remove("BELFORT_CONFIG")
-            .output()
-            .unwrap();
-        let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let report = ingest_paths(data.path(), "gent/telraam", &[file]);
         statuses.push(describe(&report["records"][0]));
     }
     assert!(
@@ -359,29 +351,19 @@ fn a_sensor_stuck_across_hourly_harvests_is_flagged_and_a_repeated_harvest_is_no
         statuses[3].contains("StuckValueConstraintComponent"),
         "the fourth equal hour makes the run: {statuses:#?}"
     );
-    // Ingesting the last hour again is not a duplicate of itself.
+    // Other segments ingested next to this history stay unflagged.
     let again = ingest_report(
         data.path(),
         "gent/telraam",
         "telraam/reports_traffic_clean.json",
     );
     assert_eq!(again["summary"]["flagged"], 0);
-    let file = data.path().join("hour-11.json");
-    let output = Command::new(env!("CARGO_BIN_EXE_belfort"))
-        .args([
-            "ingest",
-            "--feed",
-            "gent/telraam",
-            "--report",
-            "json",
-            "--data",
-        ])
-        .arg(data.path())
-        .arg(&file)
-        .env_remove("BELFORT_CONFIG")
-        .output()
-        .unwrap();
-    let report: Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Ingesting the last hour again is not a duplicate of itself.
+    let report = ingest_paths(
+        data.path(),
+        "gent/telraam",
+        &[data.path().join("hour-11.json")],
+    );
     assert!(
         !describe(&report["records"][0]).contains("DuplicateReading"),
         "{report}"

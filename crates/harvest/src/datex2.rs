@@ -10,7 +10,7 @@ use belfort_vocab::quality;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use roxmltree::{Document, Node};
 
-use crate::record::{Reading, SourceRecord};
+use crate::record::{Reading, SourceRecord, wgs84_point};
 use crate::{FeedSpec, HarvestError, MappedPayload, payload_format_error};
 
 const FORMAT: &str = "DATEX II v2 parking XML";
@@ -36,21 +36,32 @@ fn element_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
     descendant(node, name).and_then(|n| n.text()).map(str::trim)
 }
 
-/// `lines A-B` of a node, 1-based.
-fn lines_of(source: &str, node: Node<'_, '_>) -> String {
-    let range = node.range();
-    let line = |offset: usize| {
-        source.as_bytes()[..offset.min(source.len())]
-            .iter()
-            .filter(|b| **b == b'\n')
-            .count()
-            + 1
-    };
-    format!(
-        "lines {}-{}",
-        line(range.start),
-        line(range.end.saturating_sub(1))
-    )
+/// Where each line of a document starts, so a node's line range is two binary searches
+/// (counting newlines per record would make a large publication quadratic).
+struct LineIndex(Vec<usize>);
+
+impl LineIndex {
+    fn new(source: &str) -> Self {
+        let starts = std::iter::once(0)
+            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        Self(starts)
+    }
+
+    /// The 1-based line of a byte offset.
+    fn line(&self, offset: usize) -> usize {
+        self.0.partition_point(|start| *start <= offset)
+    }
+
+    /// `lines A-B` of a node, 1-based.
+    fn lines_of(&self, node: Node<'_, '_>) -> String {
+        let range = node.range();
+        format!(
+            "lines {}-{}",
+            self.line(range.start),
+            self.line(range.end.saturating_sub(1))
+        )
+    }
 }
 
 /// Maps the parts of one DATEX II harvest: every site table first, then every status.
@@ -76,14 +87,16 @@ pub(crate) fn map_parts(
         .collect::<Result<Vec<_>, _>>()?;
     let mut sites: HashMap<String, Site> = HashMap::new();
     let mut mapped: Vec<MappedPayload> = parts.iter().map(|_| MappedPayload::default()).collect();
-    for ((document, text), payload) in documents.iter().zip(&texts).zip(&mut mapped) {
+    let lines: Vec<LineIndex> = texts.iter().map(|text| LineIndex::new(text)).collect();
+    for (((document, text), payload), lines) in
+        documents.iter().zip(&texts).zip(&mut mapped).zip(&lines)
+    {
         for site in document
             .descendants()
             .filter(|n| n.has_tag_name("parkingSite"))
         {
-            let location = lines_of(text, site);
-            payload.records += 1;
-            payload.record_locations.push(location.clone());
+            let location = lines.lines_of(site);
+            payload.open_record(&location);
             let Some(id) = site.attribute("id") else {
                 payload.quarantined.push(QuarantinedRecord {
                     feed: feed.id.clone(),
@@ -96,14 +109,7 @@ pub(crate) fn map_parts(
             };
             let coordinate =
                 |name: &str| element_text(site, name).and_then(|t| t.parse::<f64>().ok());
-            let point = match (coordinate("longitude"), coordinate("latitude")) {
-                (Some(lon), Some(lat))
-                    if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
-                {
-                    Some(Point { lon, lat })
-                }
-                _ => None,
-            };
+            let point = wgs84_point(coordinate("longitude"), coordinate("latitude"));
             sites.insert(
                 id.to_owned(),
                 Site {
@@ -115,12 +121,14 @@ pub(crate) fn map_parts(
             );
         }
     }
-    for ((document, text), payload) in documents.iter().zip(&texts).zip(&mut mapped) {
+    for (((document, text), payload), lines) in
+        documents.iter().zip(&texts).zip(&mut mapped).zip(&lines)
+    {
         for status in document
             .descendants()
             .filter(|n| n.has_tag_name("parkingRecordStatus"))
         {
-            map_status(feed, catalogue, text, status, &sites, payload);
+            map_status(feed, catalogue, text, lines, status, &sites, payload);
         }
     }
     Ok(mapped)
@@ -130,13 +138,13 @@ fn map_status(
     feed: &FeedSpec,
     catalogue: &Catalogue,
     source: &str,
+    lines: &LineIndex,
     status: Node<'_, '_>,
     sites: &HashMap<String, Site>,
     payload: &mut MappedPayload,
 ) {
-    let location = lines_of(source, status);
-    payload.records += 1;
-    payload.record_locations.push(location.clone());
+    let location = lines.lines_of(status);
+    payload.open_record(&location);
     let raw = source[status.range()].to_owned();
     let raw = || raw.clone();
     let record = SourceRecord {

@@ -12,7 +12,7 @@ use belfort_model::{Catalogue, PhenomenonTime, Point, SourceId};
 use chrono::{DateTime, Duration, Utc};
 use serde_json::Value;
 
-use crate::record::{Reading, SourceRecord, measured_number};
+use crate::record::{Reading, SourceRecord, measured_number, wgs84_point};
 use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
 
 const FORMAT: &str = "IRCEL-CELINE 52°North timeseries JSON";
@@ -80,8 +80,7 @@ fn read_metadata(
 ) {
     for (index, entry) in entries.iter().enumerate() {
         let location = format!("/{index}");
-        payload.records += 1;
-        payload.record_locations.push(location.clone());
+        payload.open_record(&location);
         let raw = || entry.to_string();
         let record = SourceRecord {
             feed,
@@ -133,14 +132,7 @@ fn read_metadata(
                 .pointer(&format!("/station/geometry/coordinates/{i}"))
                 .and_then(Value::as_f64)
         };
-        let location = match (coordinate(0), coordinate(1)) {
-            (Some(lon), Some(lat))
-                if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
-            {
-                Some(Point { lon, lat })
-            }
-            _ => None,
-        };
+        let location = wgs84_point(coordinate(0), coordinate(1));
         timeseries.insert(
             id,
             Timeseries {
@@ -182,8 +174,7 @@ fn read_values(
         let known = timeseries.get(id);
         for (index, value) in values.iter().enumerate() {
             let location = format!("/{id}/values/{index}");
-            payload.records += 1;
-            payload.record_locations.push(location.clone());
+            payload.open_record(&location);
             let raw = || value.to_string();
             let record = SourceRecord {
                 feed,

@@ -47,8 +47,7 @@ pub(crate) fn map_records(
         && total > records.len() as u64
     {
         // The page envelope is reported as a record of its own: the defect is there.
-        mapped.records += 1;
-        mapped.record_locations.push("/total_count".to_owned());
+        mapped.open_record("/total_count");
         mapped.flags.push(RecordFlag {
             location: "/total_count".to_owned(),
             field: Some("total_count".to_owned()),
@@ -61,8 +60,7 @@ pub(crate) fn map_records(
     }
     for (index, record) in records.iter().enumerate() {
         let location = format!("/results/{index}");
-        mapped.records += 1;
-        mapped.record_locations.push(location.clone());
+        mapped.open_record(&location);
         map_record(feed, catalogue, record, &location, &mut mapped);
     }
     Ok(mapped)

@@ -92,3 +92,23 @@ pub(crate) fn measured_number(
         Some(other) => Err(format!("the {name} {other} is not a JSON number")),
     }
 }
+
+/// A WGS84 point from GeoJSON-ordered coordinates, when both are present and in range.
+pub(crate) fn wgs84_point(lon: Option<f64>, lat: Option<f64>) -> Option<Point> {
+    match (lon, lat) {
+        (Some(lon), Some(lat))
+            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
+        {
+            Some(Point { lon, lat })
+        }
+        _ => None,
+    }
+}
+
+impl MappedPayload {
+    /// Counts one more source record and remembers where it is, for the ingest report.
+    pub(crate) fn open_record(&mut self, location: &str) {
+        self.records += 1;
+        self.record_locations.push(location.to_owned());
+    }
+}

@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 
 use belfort_vocab::quality;
 
+use crate::record::wgs84_point;
 use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, parse_json, payload_format_error};
 
 const FORMAT: &str = "sensor.community data.json (v2)";
@@ -246,14 +247,7 @@ fn read_location(fields: &Map<String, Value>) -> Result<(String, Option<Point>),
             .and_then(Value::as_str)
             .and_then(|s| s.trim().parse::<f64>().ok())
     };
-    let point = match (coordinate("longitude"), coordinate("latitude")) {
-        (Some(lon), Some(lat))
-            if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
-        {
-            Some(Point { lon, lat })
-        }
-        _ => None,
-    };
+    let point = wgs84_point(coordinate("longitude"), coordinate("latitude"));
     Ok((id, point))
 }
 

@@ -8,7 +8,7 @@ use belfort_model::{Catalogue, PhenomenonTime, Point, PropertyDefinition, Source
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use crate::record::{Reading, SourceRecord, measured_number};
+use crate::record::{Reading, SourceRecord, measured_number, wgs84_point};
 use crate::{FeedSpec, HarvestError, MappedPayload, parse_json, payload_format_error};
 
 const FORMAT: &str = "OGC SensorThings API JSON";
@@ -32,32 +32,31 @@ pub(crate) fn map_parts(
         .iter()
         .map(|(file, bytes)| parse_json(feed, file, FORMAT, bytes))
         .collect::<Result<Vec<_>, _>>()?;
-    let mut datastreams: HashMap<String, Datastream<'_>> = HashMap::new();
-    let mut mapped = Vec::with_capacity(parts.len());
-    let entries = |file: &str, document: &'_ Value| -> Result<Vec<Value>, HarvestError> {
-        match document.get("value") {
-            Some(Value::Array(entries)) => Ok(entries.clone()),
-            _ => Err(payload_format_error(
-                feed,
-                file,
-                FORMAT,
-                "no \"value\" array at /value".to_owned(),
-            )),
-        }
-    };
-    let mut kinds = Vec::with_capacity(parts.len());
+    let mut pages: Vec<&[Value]> = Vec::with_capacity(parts.len());
     for ((file, _), document) in parts.iter().zip(&documents) {
-        let entries = entries(file, document)?;
-        let is_datastreams = entries.iter().any(|e| e.get("unitOfMeasurement").is_some());
-        let mut payload = MappedPayload::default();
-        if is_datastreams {
-            read_datastreams(feed, catalogue, &entries, &mut datastreams, &mut payload);
+        match document.get("value") {
+            Some(Value::Array(entries)) => pages.push(entries),
+            _ => {
+                return Err(payload_format_error(
+                    feed,
+                    file,
+                    FORMAT,
+                    "no \"value\" array at /value".to_owned(),
+                ));
+            }
         }
-        kinds.push((is_datastreams, entries));
-        mapped.push(payload);
     }
-    for ((is_datastreams, entries), payload) in kinds.iter().zip(&mut mapped) {
-        if !is_datastreams {
+    let is_datastreams =
+        |entries: &[Value]| entries.iter().any(|e| e.get("unitOfMeasurement").is_some());
+    let mut datastreams: HashMap<String, Datastream<'_>> = HashMap::new();
+    let mut mapped: Vec<MappedPayload> = parts.iter().map(|_| MappedPayload::default()).collect();
+    for (entries, payload) in pages.iter().zip(&mut mapped) {
+        if is_datastreams(entries) {
+            read_datastreams(feed, catalogue, entries, &mut datastreams, payload);
+        }
+    }
+    for (entries, payload) in pages.iter().zip(&mut mapped) {
+        if !is_datastreams(entries) {
             read_observations(feed, catalogue, entries, &datastreams, payload);
         }
     }
@@ -81,8 +80,7 @@ fn read_datastreams<'c>(
 ) {
     for (index, entry) in entries.iter().enumerate() {
         let location = format!("/value/{index}");
-        payload.records += 1;
-        payload.record_locations.push(location.clone());
+        payload.open_record(&location);
         let raw = || entry.to_string();
         let record = SourceRecord {
             feed,
@@ -132,14 +130,7 @@ fn read_datastreams<'c>(
                 .pointer(&format!("/Thing/Locations/0/location/coordinates/{i}"))
                 .and_then(Value::as_f64)
         };
-        let point = match (coordinate(0), coordinate(1)) {
-            (Some(lon), Some(lat))
-                if (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat) =>
-            {
-                Some(Point { lon, lat })
-            }
-            _ => None,
-        };
+        let point = wgs84_point(coordinate(0), coordinate(1));
         datastreams.insert(
             id,
             Datastream {
@@ -182,8 +173,7 @@ fn read_observations(
 ) {
     for (index, entry) in entries.iter().enumerate() {
         let location = format!("/value/{index}");
-        payload.records += 1;
-        payload.record_locations.push(location.clone());
+        payload.open_record(&location);
         let raw = || entry.to_string();
         let record = SourceRecord {
             feed,

@@ -56,8 +56,7 @@ pub(crate) fn map_snapshot(
     let mut mapped = MappedPayload::default();
     for (index, feature) in features.iter().enumerate() {
         let location = format!("/features/{index}");
-        mapped.records += 1;
-        mapped.record_locations.push(location.clone());
+        mapped.open_record(&location);
         let properties = feature.get("properties").unwrap_or(&Value::Null);
         let raw = || feature.to_string();
         let record = SourceRecord {

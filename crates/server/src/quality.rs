@@ -71,6 +71,37 @@ fn named(term: &Option<Term>) -> Option<NamedNode> {
     }
 }
 
+/// A table row of a finding: where (already HTML), then rule and severity by local name, and
+/// the message.
+fn finding_row(
+    place: &str,
+    rule: &Option<Term>,
+    severity: &Option<Term>,
+    message: &Option<Term>,
+) -> String {
+    let local = |term: &Option<Term>| {
+        let text = shown(term);
+        html::text(text.rsplit(['#', '/']).next().unwrap_or(&text))
+    };
+    format!(
+        "<tr><td>{place}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+        local(rule),
+        local(severity),
+        html::text(&shown(message)),
+    )
+}
+
+/// Closes a findings table, saying so when the list was cut at [`MAX_ROWS`].
+fn table_end(cut: bool, what: &str) -> String {
+    let mut end = String::from("</tbody></table>\n");
+    if cut {
+        end.push_str(&format!(
+            "<p class=\"muted\">The first {MAX_ROWS} {what}.</p>\n"
+        ));
+    }
+    end
+}
+
 fn shown(term: &Option<Term>) -> String {
     match term {
         Some(Term::Literal(l)) => l.value().to_owned(),
@@ -308,27 +339,16 @@ pub async fn feed(
         for row in rows.iter().filter(|r| r[2].is_some()) {
             let focus = match (&row[3], &row[8]) {
                 (Some(term), None) => html::term(term, &fragments, "subject"),
-                (Some(term), Some(location)) => format!(
+                (Some(term), location) => format!(
                     "{} {}",
                     html::term(term, &fragments, "subject"),
-                    html::text(&shown(&Some(location.clone())))
+                    html::text(&shown(location))
                 ),
                 _ => String::new(),
             };
-            let rule = shown(&row[4]);
-            body.push_str(&format!(
-                "<tr><td>{focus}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                html::text(rule.rsplit(['#', '/']).next().unwrap_or(&rule)),
-                html::text(shown(&row[5]).rsplit('#').next().unwrap_or("")),
-                html::text(&shown(&row[6])),
-            ));
+            body.push_str(&finding_row(&focus, &row[4], &row[5], &row[6]));
         }
-        body.push_str("</tbody></table>\n");
-        if cut {
-            body.push_str(&format!(
-                "<p class=\"muted\">The first {MAX_ROWS} results.</p>\n"
-            ));
-        }
+        body.push_str(&table_end(cut, "results"));
         html::page(&base, &format!("Data quality: {id}"), &body)
     })
 }
@@ -406,24 +426,13 @@ pub async fn sensor(
             html::term(&Term::NamedNode(sensor.clone()), &fragments, "subject"),
         );
         for row in rows.iter().filter(|r| r[1].is_some()) {
-            let rule = shown(&row[2]);
-            body.push_str(&format!(
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
-                row[0]
-                    .as_ref()
-                    .map(|t| html::term(t, &fragments, "subject"))
-                    .unwrap_or_default(),
-                html::text(rule.rsplit(['#', '/']).next().unwrap_or(&rule)),
-                html::text(shown(&row[3]).rsplit('#').next().unwrap_or("")),
-                html::text(&shown(&row[4])),
-            ));
+            let observation = row[0]
+                .as_ref()
+                .map(|t| html::term(t, &fragments, "subject"))
+                .unwrap_or_default();
+            body.push_str(&finding_row(&observation, &row[2], &row[3], &row[4]));
         }
-        body.push_str("</tbody></table>\n");
-        if cut {
-            body.push_str(&format!(
-                "<p class=\"muted\">The first {MAX_ROWS} annotations.</p>\n"
-            ));
-        }
+        body.push_str(&table_end(cut, "annotations"));
         html::page(
             &base,
             &format!("Data quality of sensor {}", sensor.as_str()),

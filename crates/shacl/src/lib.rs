@@ -12,7 +12,7 @@ mod values;
 pub use error::ShaclError;
 pub use graph::{GraphBuilder, IndexedGraph, TermId};
 pub use path::PropertyPath;
-pub use quality::{QualityFinding, QualityRule, QualityRules};
+pub use quality::{QualityFinding, QualityRules};
 pub use report::{ValidationReport, ValidationResult};
 pub use shapes::Shapes;
 pub use validate::validate;

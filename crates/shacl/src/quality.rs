@@ -25,11 +25,11 @@ pub struct QualityRules {
 
 /// One activated rule: the shape that carries its parameters, and the parameters.
 #[derive(Debug, Clone)]
-pub struct QualityRule {
+struct QualityRule {
     /// The shape whose parameters activate it.
-    pub shape: Term,
+    shape: Term,
     /// The severity of its findings (`sh:severity` of the shape, `sh:Warning` by default).
-    pub severity: NamedNode,
+    severity: NamedNode,
     kind: RuleKind,
 }
 
@@ -394,11 +394,6 @@ impl QualityRules {
         Self::from_shapes(&IndexedGraph::parse(reader, format, None, source)?)
     }
 
-    /// The activated rules.
-    pub fn rules(&self) -> &[QualityRule] {
-        &self.rules
-    }
-
     /// Evaluates every rule on one batch of observations, in payload order; `now` is the
     /// ingest time (for timestamps in the future).
     pub fn evaluate(
@@ -538,8 +533,7 @@ impl<'a> Batch<'a> {
                 properties,
             } => {
                 for ((_, _, property), indexes) in &self.series {
-                    if !properties.is_empty() && !properties.iter().any(|p| p.as_str() == *property)
-                    {
+                    if !applies_to(properties, property) {
                         continue;
                     }
                     let sorted = self.chronological(indexes);
@@ -867,8 +861,7 @@ impl<'a> Batch<'a> {
                 properties,
             } => {
                 for ((_, _, property), indexes) in &self.series {
-                    if !properties.is_empty() && !properties.iter().any(|p| p.as_str() == *property)
-                    {
+                    if !applies_to(properties, property) {
                         continue;
                     }
                     let sorted = self.chronological(indexes);
@@ -906,8 +899,7 @@ impl<'a> Batch<'a> {
                 max_lag,
                 properties,
             } => {
-                let applies =
-                    |o: &Observation| properties.is_empty() || properties.contains(&o.property);
+                let applies = |o: &Observation| applies_to(properties, o.property.as_str());
                 let mut newest: BTreeMap<&str, DateTime<Utc>> = BTreeMap::new();
                 for o in obs.iter().filter(|o| applies(o)) {
                     let entry = newest.entry(o.property.as_str()).or_insert(o.result_time);
@@ -1001,6 +993,11 @@ impl<'a> Batch<'a> {
             }
         }
     }
+}
+
+/// Whether a rule restricted to `properties` (none: every property) judges `property`.
+fn applies_to(properties: &[NamedNode], property: &str) -> bool {
+    properties.is_empty() || properties.iter().any(|p| p.as_str() == property)
 }
 
 /// Great-circle distance on a 6 371 km sphere.
