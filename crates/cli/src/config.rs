@@ -20,6 +20,66 @@ pub struct ConfigFile {
     pub base_iri: Option<String>,
     /// Directory of the per-city TOML files, relative to the config file.
     pub cities_dir: Option<PathBuf>,
+    /// How observations are published as event streams.
+    #[serde(default)]
+    pub event_streams: EventStreamsEntry,
+}
+
+/// `[event_streams]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventStreamsEntry {
+    /// Members per page.
+    pub page_size: Option<usize>,
+    /// Seconds clients wait before polling an open page again.
+    pub polling_interval: Option<u32>,
+    /// Days of publication a stream keeps.
+    pub retention_days: Option<u32>,
+}
+
+/// How observations are published as event streams (validated).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventStreams {
+    /// Members per page.
+    pub page_size: usize,
+    /// Seconds clients wait before polling an open page again.
+    pub polling_interval: u32,
+    /// Days of publication a stream keeps; `None`: all.
+    pub retention_days: Option<u32>,
+}
+
+impl Default for EventStreams {
+    fn default() -> Self {
+        Self {
+            page_size: 500,
+            polling_interval: 60,
+            retention_days: None,
+        }
+    }
+}
+
+impl EventStreams {
+    fn from_entry(entry: &EventStreamsEntry) -> anyhow::Result<Self> {
+        let defaults = Self::default();
+        let page_size = entry.page_size.unwrap_or(defaults.page_size);
+        if !(1..=10_000).contains(&page_size) {
+            bail!("event_streams.page_size must be between 1 and 10000, not {page_size}");
+        }
+        let polling_interval = entry.polling_interval.unwrap_or(defaults.polling_interval);
+        if polling_interval == 0 {
+            bail!("event_streams.polling_interval must be at least 1 second");
+        }
+        if entry.retention_days == Some(0) {
+            bail!(
+                "event_streams.retention_days must be at least 1 (leave it out to keep everything)"
+            );
+        }
+        Ok(Self {
+            page_size,
+            polling_interval,
+            retention_days: entry.retention_days,
+        })
+    }
 }
 
 /// One `cities/<city>.toml` as written.
@@ -52,6 +112,8 @@ pub struct Config {
     pub minter: IriMinter,
     /// Every configured feed, in city then feed order.
     pub feeds: Vec<FeedSpec>,
+    /// How observations are published as event streams.
+    pub event_streams: EventStreams,
 }
 
 impl Config {
@@ -89,13 +151,15 @@ pub fn load(
             .clone()
             .unwrap_or_else(|| PathBuf::from("cities")),
     );
-    build(
+    let mut config = build(
         base_iri
             .or(file.base_iri.as_deref())
             .unwrap_or(DEFAULT_BASE_IRI),
         &cities_dir,
         catalogue,
-    )
+    )?;
+    config.event_streams = EventStreams::from_entry(&file.event_streams)?;
+    Ok(config)
 }
 
 /// The demo configuration: the bundled `cities/` pointing at `fixtures/`.
@@ -137,7 +201,11 @@ fn build(base_iri: &str, cities_dir: &Path, catalogue: &Catalogue) -> anyhow::Re
     if !problems.is_empty() {
         bail!("the city configuration has problems:\n{problems}");
     }
-    Ok(Config { minter, feeds })
+    Ok(Config {
+        minter,
+        feeds,
+        event_streams: EventStreams::default(),
+    })
 }
 
 fn read_city(path: &Path, catalogue: &Catalogue) -> Result<Vec<FeedSpec>, Vec<String>> {

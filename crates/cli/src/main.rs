@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{Context, anyhow};
 use belfort_harvest::{FeedSpec, fetch};
 use belfort_model::{Catalogue, FeedId};
-use belfort_server::{RunningServer, ServerConfig};
+use belfort_server::{EventStreamSettings, RunningServer, ServerConfig};
 use belfort_store::{
     DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive, QueryAnswer, QueryOptions,
 };
@@ -85,7 +85,11 @@ struct ServeArgs {
 }
 
 impl ServeArgs {
-    fn server_config(&self, iri_base: &str) -> anyhow::Result<ServerConfig> {
+    fn server_config(
+        &self,
+        iri_base: &str,
+        event_streams: &config::EventStreams,
+    ) -> anyhow::Result<ServerConfig> {
         if !(self.query_timeout.is_finite() && self.query_timeout > 0.0) {
             return Err(anyhow!(
                 "--query-timeout must be a positive number of seconds"
@@ -103,14 +107,18 @@ impl ServeArgs {
             max_concurrent_queries: self.max_queries.max(1),
             page_cache_bytes: self.page_cache_mb.saturating_mul(1024 * 1024),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
+            event_streams: EventStreamSettings {
+                polling_interval: event_streams.polling_interval,
+                retention_days: event_streams.retention_days,
+            },
             ..ServerConfig::default()
         })
     }
 }
 
 /// Serves the store until the process is stopped; prints the address on standard output.
-fn serve(store: EmbeddedStore, iri_base: &str, args: &ServeArgs) -> anyhow::Result<()> {
-    let config = args.server_config(iri_base)?;
+fn serve(store: EmbeddedStore, config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
+    let config = args.server_config(config.minter.base(), &config.event_streams)?;
     let server = RunningServer::start(std::sync::Arc::new(store), config, &args.bind)?;
     println!("{}/", server.public_base());
     std::io::stdout().flush()?;
@@ -252,7 +260,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             if harvest_only {
                 return Ok(exit_code(&reports));
             }
-            serve(store, config.minter.base(), &serve_args)?;
+            serve(store, &config, &serve_args)?;
             Ok(0)
         }
         Command::Serve {
@@ -262,7 +270,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
         } => {
             let config = config.load(&catalogue)?;
             let store = open_store(&data.data)?;
-            serve(store, config.minter.base(), &serve_args)?;
+            serve(store, &config, &serve_args)?;
             Ok(0)
         }
         Command::Harvest {
@@ -320,6 +328,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
                 store: &store,
                 archive: &archive,
                 validation: &validation,
+                event_stream_page_size: config.event_streams.page_size,
             };
             let report = pipeline.ingest(spec, &payloads)?;
             match report_format {
@@ -437,6 +446,7 @@ fn harvest(
         store: &store,
         archive: &archive,
         validation: &validation,
+        event_stream_page_size: config.event_streams.page_size,
     };
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(feeds.len() as u64);

@@ -7,6 +7,7 @@ use belfort_model::{
     Catalogue, IriMinter, Observation, PhenomenonTime, QuarantinedRecord, date_time_literal,
 };
 use belfort_shacl::{GraphBuilder, QualityFinding, QualityRules, Shapes, validate};
+use belfort_store::event_streams::EventStreamIndexing;
 use belfort_store::{
     IngestBatch, IngestOutcome, ObservationStore, PayloadArchive, QueryAnswer, QueryOptions,
 };
@@ -119,6 +120,16 @@ impl FeedReport {
     }
 }
 
+/// The event streams an observation is published in: the stream of everything, and its
+/// city's stream of its property's family (`gent/traffic`).
+fn stream_memberships(catalogue: &Catalogue, observation: &Observation) -> Vec<String> {
+    let mut streams = vec!["all".to_owned()];
+    if let Some(property) = catalogue.property_by_iri(observation.property.as_ref()) {
+        streams.push(format!("{}/{}", observation.feed.city(), property.family));
+    }
+    streams
+}
+
 /// Everything the pipeline needs that outlives one feed.
 pub struct Pipeline<'a> {
     /// The catalogue.
@@ -131,6 +142,8 @@ pub struct Pipeline<'a> {
     pub archive: &'a PayloadArchive,
     /// The shapes and quality rules every batch is validated against.
     pub validation: &'a Validation,
+    /// Members per event-stream page.
+    pub event_stream_page_size: usize,
 }
 
 impl Pipeline<'_> {
@@ -254,6 +267,15 @@ impl Pipeline<'_> {
             }
             report.quarantined.append(&mut set.quarantined);
         }
+        batch.event_streams = Some(EventStreamIndexing {
+            graph: self.minter.event_stream_graph(),
+            prefix: self.minter.event_stream_prefix(),
+            page_size: self.event_stream_page_size,
+            memberships: observations
+                .iter()
+                .map(|o| stream_memberships(self.catalogue, o))
+                .collect(),
+        });
         batch.observations.append(&mut rdf_of);
         run_triples.push(Triple::new(
             run,

@@ -1,9 +1,11 @@
 #![doc = include_str!("../README.md")]
 
 mod error;
+mod event_stream;
 mod page;
 mod selector;
 
 pub use error::SelectorError;
+pub use event_stream::{EventStreamDocuments, PageBound, time_literal};
 pub use page::{FragmentDocument, FragmentPageBuilder};
 pub use selector::{GraphSelection, Selector, object_parameter};

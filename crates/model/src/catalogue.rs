@@ -32,6 +32,8 @@ pub struct PropertyDefinition {
     pub iri: NamedNode,
     /// Short stable key (`no2`, `traffic-count-car`), used in configs and minted IRIs.
     pub key: String,
+    /// The family it belongs to (`air-quality`, `weather`, `noise`, `traffic`, `parking`).
+    pub family: String,
     /// English label.
     pub label_en: String,
     /// Dutch label.
@@ -396,6 +398,7 @@ impl<'a> GraphReader<'a> {
                     .any(|t| t.as_ref() == belfort_vocab::vkm::VERKEERSKENMERK);
                 Ok(PropertyDefinition {
                     key: self.string(&iri, belfort::KEY)?,
+                    family: self.string(&iri, belfort::FAMILY)?,
                     label_en: self.label(&iri, rdfs::LABEL, "en").unwrap_or_default(),
                     label_nl: self.label(&iri, rdfs::LABEL, "nl").unwrap_or_default(),
                     canonical_unit: self.iri(&iri, belfort::CANONICAL_UNIT)?,

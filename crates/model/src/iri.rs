@@ -135,6 +135,17 @@ impl IriMinter {
         self.mint(&["graph", "meta"])
     }
 
+    /// The named graph of the event streams' member index (which page holds which member).
+    pub fn event_stream_graph(&self) -> NamedNode {
+        self.mint(&["graph", "ldes"])
+    }
+
+    /// What every event stream's IRIs start with: the root node of stream `gent/traffic` is
+    /// this followed by `gent/traffic`.
+    pub fn event_stream_prefix(&self) -> String {
+        format!("{}ldes/", self.base)
+    }
+
     /// The named graph of quarantined records.
     pub fn quarantine_graph(&self) -> NamedNode {
         self.mint(&["graph", "quarantine"])

@@ -2,6 +2,7 @@
 
 mod counts;
 mod error;
+mod event_streams;
 mod fragments;
 mod html;
 mod metrics;
@@ -20,10 +21,11 @@ use std::time::Duration;
 use actix_web::dev::ServerHandle;
 use actix_web::middleware::{Compress, DefaultHeaders};
 use actix_web::{App, HttpServer, guard, web};
-use belfort_fragments::FragmentPageBuilder;
+use belfort_fragments::{EventStreamDocuments, FragmentPageBuilder};
 use belfort_store::ObservationStore;
 
 pub use error::ApiError;
+pub use event_streams::EventStreamSettings;
 
 use counts::CountCache;
 use metrics::Metrics;
@@ -62,6 +64,8 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Bytes of rendered pages kept in memory (0: none).
     pub page_cache_bytes: usize,
+    /// How the event streams are published.
+    pub event_streams: EventStreamSettings,
 }
 
 impl Default for ServerConfig {
@@ -80,6 +84,7 @@ impl Default for ServerConfig {
                 .to_owned(),
             workers: 2,
             page_cache_bytes: 64 * 1024 * 1024,
+            event_streams: EventStreamSettings::default(),
         }
     }
 }
@@ -91,6 +96,7 @@ pub(crate) struct AppState {
     /// `config.public_base`, resolved.
     pub public_base: String,
     pub fragments: FragmentPageBuilder,
+    pub event_streams: EventStreamDocuments,
     pub counts: CountCache,
     pub page_cache: PageCache,
     pub queries: QuerySlots,
@@ -154,6 +160,7 @@ impl RunningServer {
             counts: CountCache::default(),
             page_cache: PageCache::new(config.page_cache_bytes),
             metrics: Metrics::default(),
+            event_streams: event_streams::documents(&public_base, &config.event_streams),
             public_base: public_base.clone(),
             fragments,
             config: config.clone(),
@@ -260,6 +267,8 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/sparql", read().to(sparql::get))
         .route("/sparql", web::post().to(sparql::post))
         .route("/id/{path:.*}", read().to(site::dereference))
+        .route("/ldes", read().to(event_streams::list))
+        .route("/ldes/{path:.*}", read().to(event_streams::node))
         .route("/quality", read().to(quality::overview))
         .route("/quality/sensor/{path:.*}", read().to(quality::sensor))
         .route("/quality/{city}", read().to(quality::city))

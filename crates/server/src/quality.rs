@@ -4,7 +4,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use belfort_store::{QueryAnswer, QueryOptions};
 use belfort_vocab::{belfort, dct, dqv, prov, quality, rdf, sh, sosa};
-use oxrdf::{GraphName, NamedNode, Quad, Term, Triple};
+use oxrdf::{NamedNode, Term, Triple};
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -131,13 +131,7 @@ fn respond_with(
     let body = if media_type == HTML {
         html_page().into_bytes()
     } else {
-        let format = respond::rdf_format(media_type)
-            .ok_or_else(|| ApiError::internal(format!("no serialiser for {media_type}")))?;
-        let quads: Vec<Quad> = triples
-            .iter()
-            .map(|t| t.clone().in_graph(GraphName::DefaultGraph))
-            .collect();
-        respond::serialize_rdf(format, quads.into_iter(), triples.into_iter())?
+        respond::serialize_triples(media_type, triples)?
     };
     Ok(respond::representation(
         media_type,

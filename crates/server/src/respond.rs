@@ -58,6 +58,8 @@ const PREFIXES: &[(&str, &str)] = &[
     ("dqv", v::dqv::NAMESPACE),
     ("oa", v::oa::NAMESPACE),
     ("bfq", v::quality::NAMESPACE),
+    ("tree", v::tree::NAMESPACE),
+    ("ldes", v::ldes::NAMESPACE),
 ];
 
 /// Serialises a document: quad formats get `quads` (graphs kept), triple formats `triples`.
@@ -86,6 +88,18 @@ pub fn serialize_rdf(
         }
     }
     writer.finish().map_err(failed)
+}
+
+/// Serialises a graph as `media_type` (an RDF media type; quad syntaxes put it in the default
+/// graph).
+pub fn serialize_triples(media_type: &str, triples: Vec<Triple>) -> Result<Vec<u8>, ApiError> {
+    let format = rdf_format(media_type)
+        .ok_or_else(|| ApiError::internal(format!("no serialiser for {media_type}")))?;
+    let quads: Vec<Quad> = triples
+        .iter()
+        .map(|t| t.clone().in_graph(oxrdf::GraphName::DefaultGraph))
+        .collect();
+    serialize_rdf(format, quads.into_iter(), triples.into_iter())
 }
 
 /// A strong validator for what `request` gets as `media_type` while the data is at `version`.

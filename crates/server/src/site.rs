@@ -4,7 +4,7 @@ use actix_web::http::{Method, StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
 use belfort_store::{GraphSelector, QuadPattern, QueryAnswer, QueryOptions};
 use belfort_vocab::{belfort, dcat, dct, prov, rdf, rdfs, void};
-use oxrdf::{GraphName, Literal, NamedNode, Quad, Term, Triple};
+use oxrdf::{Literal, NamedNode, Term, Triple};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -189,13 +189,7 @@ pub async fn landing(
     let body = if media_type == HTML {
         landing_html(&state, &feeds).into_bytes()
     } else {
-        let format = respond::rdf_format(media_type)
-            .ok_or_else(|| ApiError::internal(format!("no serialiser for {media_type}")))?;
-        let quads: Vec<Quad> = catalogue
-            .iter()
-            .map(|t| t.clone().in_graph(GraphName::DefaultGraph))
-            .collect();
-        respond::serialize_rdf(format, quads.into_iter(), catalogue.into_iter())?
+        respond::serialize_triples(media_type, catalogue)?
     };
     Ok(respond::representation(
         media_type,

@@ -15,7 +15,7 @@ use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
 use belfort_store::{QueryAnswer, QueryCancellation, QueryOptions, StoreError};
 use futures_util::StreamExt;
-use oxrdf::{GraphName, NamedNode, Quad};
+use oxrdf::NamedNode;
 use sparesults::{QueryResultsFormat, QueryResultsSerializer};
 
 use crate::error::ApiError;
@@ -415,16 +415,7 @@ fn respond_answer(
         QueryAnswer::Graph { triples, .. } => {
             let media_type =
                 graph_type.ok_or_else(|| ApiError::not_acceptable(GRAPH_MEDIA_TYPES))?;
-            let format = respond::rdf_format(media_type)
-                .ok_or_else(|| ApiError::internal(format!("no serialiser for {media_type}")))?;
-            let quads: Vec<Quad> = triples
-                .iter()
-                .map(|t| t.clone().in_graph(GraphName::DefaultGraph))
-                .collect();
-            (
-                media_type,
-                respond::serialize_rdf(format, quads.into_iter(), triples.into_iter())?,
-            )
+            (media_type, respond::serialize_triples(media_type, triples)?)
         }
     };
     let content_type = if media_type.starts_with("text/") {

@@ -9,6 +9,7 @@ use belfort_model::ObservationRdf;
 use oxrdf::{NamedNode, Quad, Term, Triple, Variable};
 
 use crate::StoreError;
+use crate::event_streams::EventStreamIndexing;
 
 /// One unit of ingest: wholly in the store afterwards, or not at all.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +27,8 @@ pub struct IngestBatch {
     /// Written only when the batch adds at least one observation: the record of a run (with
     /// its times), so that re-ingesting the same payload adds nothing at all.
     pub run_quads: Vec<Quad>,
+    /// Files the batch's new observations into event streams, in the same transaction.
+    pub event_streams: Option<EventStreamIndexing>,
 }
 
 /// What an ingest did.

@@ -10,12 +10,13 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use belfort_vocab::{rdf, sosa};
+use belfort_vocab::{belfort, dct, rdf, sosa, tree};
 use oxigraph::io::{RdfFormat, RdfSerializer};
 use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
+use crate::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
 use crate::guard::{self, CountablePattern};
 use crate::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
@@ -49,6 +50,9 @@ pub struct EmbeddedStore {
     writer: Mutex<()>,
     /// Bumped on every write; starts from the opening time so it differs between runs.
     version: AtomicU64,
+    /// The event streams' last pages, read from the store on the first ingest that files
+    /// members; `None` until then or after a failed write.
+    stream_tails: Mutex<Option<StreamTails>>,
 }
 
 fn initial_version() -> u64 {
@@ -68,6 +72,7 @@ impl EmbeddedStore {
             store,
             writer: Mutex::new(()),
             version: AtomicU64::new(initial_version()),
+            stream_tails: Mutex::new(None),
         })
     }
 
@@ -77,6 +82,7 @@ impl EmbeddedStore {
             store: Store::new()?,
             writer: Mutex::new(()),
             version: AtomicU64::new(initial_version()),
+            stream_tails: Mutex::new(None),
         })
     }
 
@@ -168,6 +174,79 @@ impl EmbeddedStore {
             .map(|q| q.object))
     }
 
+    /// Reads every event stream's last page and the latest publication time from the index.
+    fn load_stream_tails(&self, indexing: &EventStreamIndexing) -> Result<StreamTails, StoreError> {
+        let index_graph = GraphNameRef::NamedNode(indexing.graph.as_ref());
+        let mut last_days: HashMap<String, (chrono::NaiveDate, NamedNode)> = HashMap::new();
+        for quad in
+            self.store
+                .quads_for_pattern(None, Some(belfort::LDES_DAY), None, Some(index_graph))
+        {
+            let quad = quad?;
+            let (oxigraph::model::NamedOrBlankNode::NamedNode(root), Term::NamedNode(day_iri)) =
+                (quad.subject, quad.object)
+            else {
+                continue;
+            };
+            let Some(day) = event_streams::day_of(day_iri.as_str()) else {
+                continue;
+            };
+            let entry = last_days
+                .entry(root.into_string())
+                .or_insert_with(|| (day, day_iri.clone()));
+            if day > entry.0 {
+                *entry = (day, day_iri);
+            }
+        }
+        let mut tails = StreamTails::default();
+        for (root, (day, day_iri)) in last_days {
+            let mut last_page: Option<(u64, NamedNode)> = None;
+            for quad in self.store.quads_for_pattern(
+                Some(day_iri.as_ref().into()),
+                Some(belfort::LDES_PAGE),
+                None,
+                Some(index_graph),
+            ) {
+                if let Term::NamedNode(page) = quad?.object
+                    && let Some(index) = event_streams::page_index_of(page.as_str())
+                    && last_page.as_ref().is_none_or(|(known, _)| index > *known)
+                {
+                    last_page = Some((index, page));
+                }
+            }
+            let Some((page, page_iri)) = last_page else {
+                continue;
+            };
+            let mut members = 0;
+            for quad in self.store.quads_for_pattern(
+                Some(page_iri.as_ref().into()),
+                Some(tree::MEMBER),
+                None,
+                Some(index_graph),
+            ) {
+                members += 1;
+                let Term::NamedNode(member) = quad?.object else {
+                    continue;
+                };
+                for issued in self.store.quads_for_pattern(
+                    Some(member.as_ref().into()),
+                    Some(dct::ISSUED),
+                    None,
+                    None,
+                ) {
+                    if let Term::Literal(literal) = issued?.object
+                        && let Ok(at) = literal.value().parse::<chrono::DateTime<chrono::Utc>>()
+                        && tails.last_issued.is_none_or(|last| at > last)
+                    {
+                        tails.last_issued = Some(at);
+                    }
+                }
+            }
+            tails.tails.insert(root, StreamTail { day, page, members });
+        }
+        Ok(tails)
+    }
+
     fn write(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
         if quads.len() > BULK_THRESHOLD_QUADS {
             let mut loader = self.store.bulk_loader();
@@ -201,7 +280,8 @@ impl ObservationStore for EmbeddedStore {
         let mut seen: HashMap<NamedNode, Option<Term>> = HashMap::new();
         let mut context = HashSet::new();
         let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
-        for observation in batch.observations {
+        let mut new_members = Vec::new();
+        for (position, observation) in batch.observations.into_iter().enumerate() {
             let incoming = observation
                 .triples
                 .iter()
@@ -224,6 +304,7 @@ impl ObservationStore for EmbeddedStore {
                 continue;
             }
             outcome.new_observations += 1;
+            new_members.push((observation.iri.clone(), position));
             quads.extend(
                 observation
                     .triples
@@ -242,8 +323,36 @@ impl ObservationStore for EmbeddedStore {
         if outcome.new_observations > 0 {
             quads.extend(batch.run_quads);
         }
+        let mut tails_cache = self
+            .stream_tails
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut tails = None;
+        if let Some(indexing) = &batch.event_streams
+            && !new_members.is_empty()
+        {
+            let mut filed = match tails_cache.as_ref() {
+                Some(known) => known.clone(),
+                None => self.load_stream_tails(indexing)?,
+            };
+            let members: Vec<NewMember<'_>> = new_members
+                .iter()
+                .map(|(iri, position)| NewMember {
+                    iri,
+                    position: *position,
+                })
+                .collect();
+            quads.extend(filed.file(indexing, &members, &graph, chrono::Utc::now()));
+            tails = Some(filed);
+        }
         outcome.quads_written = quads.len() as u64;
-        self.write(quads)?;
+        if let Err(error) = self.write(quads) {
+            *tails_cache = None;
+            return Err(error);
+        }
+        if tails.is_some() {
+            *tails_cache = tails;
+        }
         Ok(outcome)
     }
 

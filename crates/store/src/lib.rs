@@ -4,6 +4,7 @@ mod archive;
 mod boundary;
 mod embedded;
 mod error;
+pub mod event_streams;
 mod guard;
 
 pub use archive::{ArchivedPayload, PayloadArchive};

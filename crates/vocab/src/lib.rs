@@ -264,6 +264,8 @@ vocabulary!(
     LICENSE = "license",
     /// `dct:modified`.
     MODIFIED = "modified",
+    /// `dct:issued`: when Belfort published an observation (the event streams' timestamp).
+    ISSUED = "issued",
     /// `dct:description`.
     DESCRIPTION = "description",
 });
@@ -428,6 +430,15 @@ vocabulary!(
     UPTIME = "uptime",
     /// The city a sensor or feed belongs to.
     CITY_PROPERTY = "city",
+    /// The family a catalogued property belongs to (`air-quality`, `traffic`, …): one event
+    /// stream per city and family.
+    FAMILY = "family",
+    /// Links an event stream's root node to one of its day nodes (the member index).
+    LDES_DAY = "ldesDay",
+    /// Links a day node of an event stream to one of its pages (the member index).
+    LDES_PAGE = "ldesPage",
+    /// The publication time of a page's first member (the member index).
+    FIRST_ISSUED = "firstIssued",
 });
 
 vocabulary!(
@@ -860,6 +871,56 @@ vocabulary!(
     IN_CONSTRAINT_COMPONENT = "InConstraintComponent",
 });
 
+vocabulary!(
+    /// TREE hypermedia.
+    tree, "https://w3id.org/tree#", {
+    /// `tree:Node`.
+    NODE = "Node",
+    /// `tree:Relation`.
+    RELATION = "Relation",
+    /// `tree:GreaterThanOrEqualToRelation`.
+    GREATER_THAN_OR_EQUAL_TO_RELATION = "GreaterThanOrEqualToRelation",
+    /// `tree:LessThanRelation`.
+    LESS_THAN_RELATION = "LessThanRelation",
+    /// `tree:view`.
+    VIEW = "view",
+    /// `tree:viewDescription`.
+    VIEW_DESCRIPTION = "viewDescription",
+    /// `tree:relation`.
+    RELATION_PROPERTY = "relation",
+    /// `tree:node`.
+    NODE_PROPERTY = "node",
+    /// `tree:path`.
+    PATH = "path",
+    /// `tree:value`.
+    VALUE = "value",
+    /// `tree:member`.
+    MEMBER = "member",
+    /// `tree:shape`.
+    SHAPE = "shape",
+});
+
+vocabulary!(
+    /// Linked Data Event Streams 1.0.
+    ldes, "https://w3id.org/ldes#", {
+    /// `ldes:EventStream`.
+    EVENT_STREAM = "EventStream",
+    /// `ldes:EventSource`.
+    EVENT_SOURCE = "EventSource",
+    /// `ldes:timestampPath`.
+    TIMESTAMP_PATH = "timestampPath",
+    /// `ldes:pollingInterval`.
+    POLLING_INTERVAL = "pollingInterval",
+    /// `ldes:retentionPolicy`.
+    RETENTION_POLICY = "retentionPolicy",
+    /// `ldes:fullLogDuration` (LDES 1.0 retention).
+    FULL_LOG_DURATION = "fullLogDuration",
+    /// `ldes:DurationAgoPolicy` (the retention form deployed clients read).
+    DURATION_AGO_POLICY = "DurationAgoPolicy",
+    /// `ldes:immutable`.
+    IMMUTABLE = "immutable",
+});
+
 /// Every term of every module, for completeness checks against `vocab/`.
 pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
     [
@@ -892,6 +953,8 @@ pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
         sh::TERMS,
         quality::TERMS,
         oa::TERMS,
+        tree::TERMS,
+        ldes::TERMS,
     ]
     .into_iter()
     .flatten()

@@ -96,6 +96,7 @@ fn main() -> anyhow::Result<()> {
         store: &store,
         archive: &archive,
         validation: &validation,
+        event_stream_page_size: config.event_streams.page_size,
     };
     let started = Instant::now();
     let mut observations = 0;

@@ -1,0 +1,508 @@
+//! The event streams, judged by the npm `ldes-client` and checked for what the TREE and LDES
+//! specifications promise: every member replicated, nothing twice, relations that hold,
+//! closed pages that never change, retention that leaves no dangling relation.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use belfort::config::{self, Config};
+use belfort::pipeline::{Payload, Pipeline, Validation};
+use belfort_model::Catalogue;
+use belfort_server::{EventStreamSettings, RunningServer, ServerConfig};
+use belfort_store::{EmbeddedStore, IngestBatch, ObservationStore, PayloadArchive};
+use oxrdf::{GraphName, Literal, NamedNode, Quad, Term, Triple};
+
+const TREE: &str = "https://w3id.org/tree#";
+const LDES: &str = "https://w3id.org/ldes#";
+const ISSUED: &str = "http://purl.org/dc/terms/issued";
+
+struct Harness {
+    _dir: tempfile::TempDir,
+    store: Arc<EmbeddedStore>,
+    archive: PayloadArchive,
+    catalogue: Catalogue,
+    config: Config,
+    validation: Validation,
+    page_size: usize,
+}
+
+impl Harness {
+    fn new(page_size: usize) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let catalogue = Catalogue::bundled().unwrap();
+        let config = config::load_demo(None, &catalogue).unwrap();
+        Self {
+            store: Arc::new(EmbeddedStore::open(&dir.path().join("store")).unwrap()),
+            archive: PayloadArchive::new(dir.path().join("archive")),
+            _dir: dir,
+            catalogue,
+            config,
+            validation: Validation::bundled().unwrap(),
+            page_size,
+        }
+    }
+
+    /// Harvests the demo feeds `feeds` (ids) through the pipeline; returns the new observations.
+    fn ingest(&self, feeds: &[&str]) -> u64 {
+        let pipeline = Pipeline {
+            catalogue: &self.catalogue,
+            minter: &self.config.minter,
+            store: self.store.as_ref(),
+            archive: &self.archive,
+            validation: &self.validation,
+            event_stream_page_size: self.page_size,
+        };
+        let mut new = 0;
+        for id in feeds {
+            let feed = self
+                .config
+                .feeds
+                .iter()
+                .find(|f| f.id.to_string() == *id)
+                .unwrap();
+            let payloads: Vec<Payload> = feed
+                .locations
+                .iter()
+                .map(|location| Payload {
+                    bytes: belfort_harvest::fetch(feed, location).unwrap(),
+                    source: location.clone(),
+                })
+                .collect();
+            new += pipeline
+                .ingest(feed, &payloads)
+                .unwrap()
+                .outcome
+                .new_observations;
+        }
+        new
+    }
+
+    fn serve(&self, event_streams: EventStreamSettings) -> RunningServer {
+        let config = ServerConfig {
+            iri_base: self.config.minter.base().to_owned(),
+            event_streams,
+            ..ServerConfig::default()
+        };
+        RunningServer::start(self.store.clone(), config, "127.0.0.1:0").unwrap()
+    }
+
+    fn observations(&self) -> u64 {
+        self.store.count_observations().unwrap()
+    }
+}
+
+fn all_feeds(harness: &Harness) -> Vec<String> {
+    harness
+        .config
+        .feeds
+        .iter()
+        .map(|f| f.id.to_string())
+        .collect()
+}
+
+fn judges() -> PathBuf {
+    let judges = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/judges");
+    assert!(
+        judges.join("node_modules/ldes-client").is_dir(),
+        "ldes-client is missing: run `npm ci` in {} (.ci/run does)",
+        judges.display()
+    );
+    judges
+}
+
+/// What `ldes-client` emitted: member IRIs, and the members that came incomplete.
+fn replicate(url: &str, state: &Path) -> (Vec<String>, serde_json::Value) {
+    let output = Command::new("node")
+        .arg(judges().join("ldes_replicate.mjs"))
+        .arg(url)
+        .arg(state)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "ldes-client on {url}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let members = answer["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect();
+    (members, answer["incomplete"].clone())
+}
+
+fn get(url: &str) -> reqwest::blocking::Response {
+    reqwest::blocking::Client::new()
+        .get(url)
+        .header("Accept", "application/n-triples")
+        .send()
+        .unwrap()
+}
+
+fn triples(url: &str) -> Vec<Triple> {
+    let response = get(url);
+    assert_eq!(response.status(), 200, "{url}");
+    let body = response.bytes().unwrap();
+    oxrdfio::RdfParser::from_format(oxrdfio::RdfFormat::NTriples)
+        .for_slice(&body)
+        .map(|q| Triple::from(q.unwrap()))
+        .collect()
+}
+
+fn objects<'a>(triples: &'a [Triple], subject: &str, predicate: &str) -> Vec<&'a Term> {
+    triples
+        .iter()
+        .filter(|t| {
+            t.subject.to_string() == format!("<{subject}>") && t.predicate.as_str() == predicate
+        })
+        .map(|t| &t.object)
+        .collect()
+}
+
+fn instant(lexical: &str) -> chrono::DateTime<chrono::Utc> {
+    lexical.parse().unwrap()
+}
+
+fn iri(term: &Term) -> String {
+    match term {
+        Term::NamedNode(n) => n.as_str().to_owned(),
+        other => panic!("not an IRI: {other}"),
+    }
+}
+
+fn streams(address: &str) -> Vec<String> {
+    let list = triples(&format!("{address}/ldes"));
+    let mut streams: Vec<String> = list
+        .iter()
+        .filter(|t| t.object.to_string() == format!("<{LDES}EventStream>"))
+        .map(|t| t.subject.to_string())
+        .map(|s| {
+            s.trim_matches(['<', '>'])
+                .trim_end_matches("#stream")
+                .to_owned()
+        })
+        .collect();
+    streams.sort();
+    streams
+}
+
+/// A relation node's bounds: (target, lower, upper).
+fn relations(triples: &[Triple], node: &str) -> BTreeMap<String, (String, String)> {
+    let mut bounds: BTreeMap<String, (String, String)> = BTreeMap::new();
+    for relation in objects(triples, node, &format!("{TREE}relation")) {
+        let relation = iri(relation);
+        let target = iri(objects(triples, &relation, &format!("{TREE}node"))[0]);
+        let kind = iri(objects(
+            triples,
+            &relation,
+            "http://www.w3.org/1999/02/22-rdf-syntax-ns#type",
+        )[0]);
+        assert_eq!(
+            iri(objects(triples, &relation, &format!("{TREE}path"))[0]),
+            ISSUED
+        );
+        let Term::Literal(value) = objects(triples, &relation, &format!("{TREE}value"))[0] else {
+            panic!("a relation value is not a literal");
+        };
+        let entry = bounds.entry(target).or_default();
+        if kind.ends_with("GreaterThanOrEqualToRelation") {
+            entry.0 = value.value().to_owned();
+        } else {
+            assert!(kind.ends_with("LessThanRelation"), "{kind}");
+            entry.1 = value.value().to_owned();
+        }
+    }
+    bounds
+}
+
+#[test]
+fn ldes_client_replicates_every_member_of_every_stream_then_only_new_ones() {
+    let harness = Harness::new(40);
+    let feeds = all_feeds(&harness);
+    let (held_back, first): (Vec<&String>, Vec<&String>) = feeds
+        .iter()
+        .partition(|f| f.as_str() == "brugge/sensorthings");
+    let first: Vec<&str> = first.iter().map(|f| f.as_str()).collect();
+    harness.ingest(&first);
+    let server = harness.serve(EventStreamSettings::default());
+    let address = server.public_base().to_owned();
+    let streams = streams(&address);
+    assert!(
+        streams.iter().any(|s| s.ends_with("/ldes/all")),
+        "{streams:?}"
+    );
+    assert!(
+        streams.iter().any(|s| s.ends_with("/ldes/gent/traffic")),
+        "{streams:?}"
+    );
+    let state = tempfile::tempdir().unwrap();
+    let mut by_family = BTreeSet::new();
+    let mut all = Vec::new();
+    for stream in &streams {
+        let (members, incomplete) = replicate(stream, &state.path().join("first"));
+        // Each stream is a fresh client; the states must not mix.
+        std::fs::remove_dir_all(state.path().join("first")).ok();
+        assert_eq!(incomplete, serde_json::json!([]), "{stream}");
+        let distinct: BTreeSet<&String> = members.iter().collect();
+        assert_eq!(
+            distinct.len(),
+            members.len(),
+            "{stream} emitted a member twice"
+        );
+        if stream.ends_with("/ldes/all") {
+            all = members;
+        } else {
+            for member in members {
+                assert!(
+                    by_family.insert(member),
+                    "a member is in two family streams"
+                );
+            }
+        }
+    }
+    assert_eq!(all.len() as u64, harness.observations());
+    assert_eq!(all.iter().cloned().collect::<BTreeSet<_>>(), by_family);
+
+    // A client that kept its state gets nothing new, then exactly what was added.
+    let all_url = format!("{address}/ldes/all");
+    let kept = state.path().join("all");
+    let (members, _) = replicate(&all_url, &kept);
+    assert_eq!(members.len() as u64, harness.observations());
+    let (members, _) = replicate(&all_url, &kept);
+    assert_eq!(
+        members,
+        Vec::<String>::new(),
+        "a second run re-emitted members"
+    );
+    let held_back: Vec<&str> = held_back.iter().map(|f| f.as_str()).collect();
+    let added = harness.ingest(&held_back);
+    assert!(added > 0);
+    let (members, incomplete) = replicate(&all_url, &kept);
+    assert_eq!(incomplete, serde_json::json!([]));
+    assert_eq!(members.len() as u64, added);
+    assert!(members.iter().all(|m| !all.contains(m)));
+    // Re-harvesting the same payloads publishes nothing.
+    assert_eq!(harness.ingest(&held_back), 0);
+    let (members, _) = replicate(&all_url, &kept);
+    assert!(members.is_empty());
+}
+
+#[test]
+fn every_member_satisfies_the_relations_that_lead_to_it() {
+    let harness = Harness::new(25);
+    let feeds = all_feeds(&harness);
+    let feeds: Vec<&str> = feeds.iter().map(String::as_str).collect();
+    harness.ingest(&feeds[..2]);
+    harness.ingest(&feeds[2..]);
+    let server = harness.serve(EventStreamSettings::default());
+    let address = server.public_base().to_owned();
+    let mut members = 0;
+    for stream in streams(&address) {
+        let root = triples(&stream);
+        let stream_iri = format!("{stream}#stream");
+        assert_eq!(objects(&root, &stream_iri, &format!("{TREE}view")).len(), 1);
+        assert_eq!(
+            objects(&root, &stream_iri, &format!("{LDES}timestampPath")).len(),
+            1
+        );
+        assert_eq!(
+            objects(&root, &stream_iri, &format!("{TREE}shape")).len(),
+            1
+        );
+        for (day, (day_from, day_until)) in relations(&root, &stream) {
+            let day_node = triples(&day);
+            let pages = relations(&day_node, &day);
+            for (page, (from, until)) in &pages {
+                assert!(
+                    instant(from) >= instant(&day_from) && instant(until) <= instant(&day_until),
+                    "{page}"
+                );
+                assert!(instant(from) < instant(until), "{page}: empty interval");
+                let document = triples(page);
+                for member in objects(&document, &stream_iri, &format!("{TREE}member")) {
+                    members += 1;
+                    let member = iri(member);
+                    let issued = objects(&document, &member, ISSUED);
+                    assert_eq!(issued.len(), 1, "{member}");
+                    let Term::Literal(issued) = issued[0] else {
+                        panic!("{member}: issued is not a literal");
+                    };
+                    let issued = instant(issued.value());
+                    assert!(
+                        issued >= instant(from) && issued < instant(until),
+                        "{member} ({issued}) is under [{from}, {until}) of {page}"
+                    );
+                }
+            }
+            // The pages of a day do not overlap.
+            let mut bounds: Vec<_> = pages
+                .values()
+                .map(|(from, until)| (instant(from), instant(until)))
+                .collect();
+            bounds.sort();
+            for pair in bounds.windows(2) {
+                assert!(pair[0].1 <= pair[1].0, "overlapping pages: {pair:?}");
+            }
+        }
+    }
+    // Every observation is in `all` and in exactly one family stream.
+    assert_eq!(members as u64, 2 * harness.observations());
+}
+
+#[test]
+fn a_closed_page_never_changes_and_an_open_one_says_so() {
+    let harness = Harness::new(10);
+    harness.ingest(&["gent/telraam"]);
+    let server = harness.serve(EventStreamSettings::default());
+    let address = server.public_base().to_owned();
+    let root = triples(&format!("{address}/ldes/all"));
+    let (day, _) = relations(&root, &format!("{address}/ldes/all"))
+        .into_iter()
+        .next_back()
+        .unwrap();
+    let pages: Vec<String> = relations(&triples(&day), &day).into_keys().collect();
+    assert!(pages.len() > 2, "{pages:?}");
+    let first = format!("{day}/0");
+    let before = get(&first);
+    let cache = before.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let etag = before.headers()["etag"].to_str().unwrap().to_owned();
+    let bytes = before.bytes().unwrap();
+    assert!(cache.contains("immutable"), "{cache}");
+    let last = pages
+        .iter()
+        .max_by_key(|p| p.rsplit('/').next().unwrap().parse::<u64>().unwrap())
+        .unwrap();
+    let open = get(last);
+    let open_cache = open.headers()["cache-control"].to_str().unwrap().to_owned();
+    assert!(!open_cache.contains("immutable"), "{open_cache}");
+    assert!(open_cache.contains("max-age=60"), "{open_cache}");
+
+    harness.ingest(&["antwerpen/sensor-community", "gent/parking-garages"]);
+    let after = get(&first);
+    assert_eq!(after.headers()["etag"].to_str().unwrap(), etag);
+    assert_eq!(after.bytes().unwrap(), bytes);
+    let revalidated = reqwest::blocking::Client::new()
+        .get(&first)
+        .header("Accept", "application/n-triples")
+        .header("If-None-Match", &etag)
+        .send()
+        .unwrap();
+    assert_eq!(revalidated.status(), 304);
+    // The page that was open is full now, or still open: never a member lost.
+    let members: usize = pages
+        .iter()
+        .map(|p| {
+            objects(
+                &triples(p),
+                &format!("{address}/ldes/all#stream"),
+                &format!("{TREE}member"),
+            )
+            .len()
+        })
+        .sum();
+    assert!(members >= 10 * (pages.len() - 1));
+}
+
+#[test]
+fn days_past_retention_are_gone_and_nothing_points_at_them() {
+    let harness = Harness::new(500);
+    harness.ingest(&["gent/telraam"]);
+    // A day of publication long past, as an older store would hold it.
+    let base = harness.config.minter.event_stream_prefix();
+    let graph = GraphName::NamedNode(harness.config.minter.event_stream_graph());
+    let old_day = format!("{base}all/2020-01-01");
+    let old_page = format!("{old_day}/0");
+    let member =
+        NamedNode::new_unchecked(format!("{}observation/old", harness.config.minter.base()));
+    let quad = |s: &str, p: &str, o: Term| {
+        Quad::new(
+            NamedNode::new_unchecked(s),
+            NamedNode::new_unchecked(p),
+            o,
+            graph.clone(),
+        )
+    };
+    harness
+        .store
+        .ingest(IngestBatch {
+            other_quads: vec![
+                quad(
+                    &format!("{base}all"),
+                    "https://w3id.org/belfort/ns#ldesDay",
+                    NamedNode::new_unchecked(&old_day).into(),
+                ),
+                quad(
+                    &old_day,
+                    "https://w3id.org/belfort/ns#ldesPage",
+                    NamedNode::new_unchecked(&old_page).into(),
+                ),
+                quad(
+                    &old_page,
+                    "https://w3id.org/belfort/ns#firstIssued",
+                    Literal::new_typed_literal(
+                        "2020-01-01T10:00:00.000000Z",
+                        oxrdf::vocab::xsd::DATE_TIME,
+                    )
+                    .into(),
+                ),
+                quad(&old_page, &format!("{TREE}member"), member.into()),
+            ],
+            ..IngestBatch::default()
+        })
+        .unwrap();
+
+    let keep_all = harness.serve(EventStreamSettings::default());
+    let address = keep_all.public_base().to_owned();
+    let root = triples(&format!("{address}/ldes/all"));
+    assert!(
+        relations(&root, &format!("{address}/ldes/all"))
+            .contains_key(&format!("{address}/ldes/all/2020-01-01"))
+    );
+    let closed_day = get(&format!("{address}/ldes/all/2020-01-01"));
+    assert!(
+        closed_day.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+    drop(keep_all);
+
+    let retaining = harness.serve(EventStreamSettings {
+        polling_interval: 30,
+        retention_days: Some(30),
+    });
+    let address = retaining.public_base().to_owned();
+    let root_url = format!("{address}/ldes/all");
+    let root = triples(&root_url);
+    let days = relations(&root, &root_url);
+    assert!(!days.is_empty());
+    assert!(days.keys().all(|d| !d.ends_with("2020-01-01")), "{days:?}");
+    let policy = objects(
+        &root,
+        &format!("{root_url}#description"),
+        &format!("{LDES}retentionPolicy"),
+    );
+    assert_eq!(policy.len(), 1);
+    let policy = iri(policy[0]);
+    assert_eq!(
+        objects(&root, &policy, &format!("{LDES}fullLogDuration")).len(),
+        1
+    );
+    assert_eq!(objects(&root, &policy, &format!("{TREE}value")).len(), 1);
+    for gone in [
+        format!("{root_url}/2020-01-01"),
+        format!("{root_url}/2020-01-01/0"),
+    ] {
+        assert_eq!(get(&gone).status(), 410, "{gone}");
+    }
+    assert_eq!(get(&format!("{root_url}/2020-01-02")).status(), 410);
+    assert_eq!(get(&format!("{address}/ldes/nowhere")).status(), 404);
+    assert_eq!(get(&format!("{address}/ldes/all/../../etc")).status(), 404);
+}

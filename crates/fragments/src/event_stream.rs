@@ -1,0 +1,279 @@
+//! Linked Data Event Stream documents: the list of streams, a stream's root node (with the
+//! stream's context), its day nodes and its pages of members. Every relation is a pair of
+//! `tree:GreaterThanOrEqualToRelation` / `tree:LessThanRelation` on the timestamp path, so a
+//! client can prune by time; relations get IRIs (no blank nodes).
+
+use belfort_vocab::{dcat, dct, ldes, rdf, tree, xsd};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use oxrdf::{Literal, NamedNode, NamedNodeRef, Term, Triple};
+
+/// What every document of the streams shares.
+#[derive(Debug, Clone)]
+pub struct EventStreamDocuments {
+    /// The public address of the stream list, without a trailing slash (`https://host/ldes`).
+    list: String,
+    /// Seconds a client waits before polling an open page again.
+    pub polling_interval: u32,
+    /// How long members are kept, as an `xsd:duration` (`P1Y`); `None`: forever.
+    pub retention: Option<String>,
+    /// The shape every member meets and its triples, stated on each root node.
+    pub shape: Option<(NamedNode, Vec<Triple>)>,
+}
+
+/// One page of a day node: its index and its first member's publication time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageBound {
+    /// The page's index within the day.
+    pub index: u64,
+    /// When its first member was published.
+    pub first_issued: DateTime<Utc>,
+}
+
+impl EventStreamDocuments {
+    /// Documents under `list` (`https://host/ldes`).
+    pub fn new(list: &str) -> Self {
+        Self {
+            list: list.trim_end_matches('/').to_owned(),
+            polling_interval: 60,
+            retention: None,
+            shape: None,
+        }
+    }
+
+    /// The root node of a stream: where clients start.
+    pub fn root_iri(&self, stream: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/{stream}", self.list))
+    }
+
+    /// The stream itself (`ldes:EventStream`).
+    pub fn stream_iri(&self, stream: &str) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/{stream}#stream", self.list))
+    }
+
+    /// A day node.
+    pub fn day_iri(&self, stream: &str, day: NaiveDate) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/{stream}/{}", self.list, day.format("%Y-%m-%d")))
+    }
+
+    /// A page of a day.
+    pub fn page_iri(&self, stream: &str, day: NaiveDate, index: u64) -> NamedNode {
+        NamedNode::new_unchecked(format!(
+            "{}/{stream}/{}/{index}",
+            self.list,
+            day.format("%Y-%m-%d")
+        ))
+    }
+
+    /// `/ldes`: every stream with its view.
+    pub fn list(&self, streams: &[String]) -> Vec<Triple> {
+        let list = NamedNode::new_unchecked(self.list.clone());
+        let mut triples = vec![
+            Triple::new(list.clone(), rdf::TYPE, dcat::CATALOG),
+            Triple::new(
+                list.clone(),
+                dct::TITLE,
+                Literal::new_language_tagged_literal_unchecked(
+                    "Event streams of the published observations",
+                    "en",
+                ),
+            ),
+        ];
+        for stream in streams {
+            let iri = self.stream_iri(stream);
+            triples.push(Triple::new(
+                list.clone(),
+                dcat::DATASET_PROPERTY,
+                iri.clone(),
+            ));
+            triples.extend(self.stream_context(stream));
+        }
+        triples
+    }
+
+    fn stream_context(&self, stream: &str) -> Vec<Triple> {
+        let iri = self.stream_iri(stream);
+        let root = self.root_iri(stream);
+        let mut triples = vec![
+            Triple::new(iri.clone(), rdf::TYPE, ldes::EVENT_STREAM),
+            Triple::new(iri.clone(), rdf::TYPE, dcat::DATASET),
+            Triple::new(
+                iri.clone(),
+                dct::IDENTIFIER,
+                Literal::new_simple_literal(stream),
+            ),
+            Triple::new(iri.clone(), ldes::TIMESTAMP_PATH, dct::ISSUED),
+            Triple::new(iri.clone(), tree::VIEW, root),
+        ];
+        if let Some((shape, _)) = &self.shape {
+            triples.push(Triple::new(iri, tree::SHAPE, shape.clone()));
+        }
+        triples
+    }
+
+    /// A stream's root node: the stream's context, retention and a relation pair per day.
+    pub fn root(&self, stream: &str, days: &[NaiveDate]) -> Vec<Triple> {
+        let root = self.root_iri(stream);
+        let stream_iri = self.stream_iri(stream);
+        let mut triples = self.stream_context(stream);
+        triples.push(Triple::new(
+            stream_iri,
+            ldes::POLLING_INTERVAL,
+            Literal::new_typed_literal(self.polling_interval.to_string(), xsd::INTEGER),
+        ));
+        if let Some((_, shape_triples)) = &self.shape {
+            triples.extend(shape_triples.iter().cloned());
+        }
+        triples.push(Triple::new(root.clone(), rdf::TYPE, tree::NODE));
+        let description = fragment(&root, "description");
+        triples.push(Triple::new(
+            root.clone(),
+            tree::VIEW_DESCRIPTION,
+            description.clone(),
+        ));
+        triples.push(Triple::new(
+            description.clone(),
+            rdf::TYPE,
+            ldes::EVENT_SOURCE,
+        ));
+        triples.push(Triple::new(
+            description.clone(),
+            rdf::TYPE,
+            dcat::DATA_SERVICE,
+        ));
+        triples.push(Triple::new(
+            description.clone(),
+            dcat::ENDPOINT_URL,
+            root.clone(),
+        ));
+        if let Some(duration) = &self.retention {
+            let policy = fragment(&root, "retention");
+            let value = Literal::new_typed_literal(duration, xsd::DURATION);
+            triples.push(Triple::new(
+                description,
+                ldes::RETENTION_POLICY,
+                policy.clone(),
+            ));
+            triples.push(Triple::new(
+                policy.clone(),
+                ldes::FULL_LOG_DURATION,
+                value.clone(),
+            ));
+            // The form deployed clients still read.
+            triples.push(Triple::new(
+                policy.clone(),
+                rdf::TYPE,
+                ldes::DURATION_AGO_POLICY,
+            ));
+            triples.push(Triple::new(policy.clone(), tree::PATH, dct::ISSUED));
+            triples.push(Triple::new(policy, tree::VALUE, value));
+        }
+        for &day in days {
+            let start = day_start(day);
+            let end = day
+                .checked_add_days(Days::new(1))
+                .map(day_start)
+                .unwrap_or(start);
+            let target = self.day_iri(stream, day);
+            let key = day.format("%Y-%m-%d").to_string();
+            triples.extend(relation_pair(&root, &key, &target, start, end));
+        }
+        triples
+    }
+
+    /// A day node: a relation pair per page, `[first issued, next page's first issued)`, the
+    /// last page bounded by the end of the day.
+    pub fn day(&self, stream: &str, day: NaiveDate, pages: &[PageBound]) -> Vec<Triple> {
+        let node = self.day_iri(stream, day);
+        let mut triples = vec![Triple::new(node.clone(), rdf::TYPE, tree::NODE)];
+        let day_end = day
+            .checked_add_days(Days::new(1))
+            .map(day_start)
+            .unwrap_or_else(|| day_start(day));
+        for (position, page) in pages.iter().enumerate() {
+            let end = pages
+                .get(position + 1)
+                .map_or(day_end, |next| next.first_issued);
+            let target = self.page_iri(stream, day, page.index);
+            triples.extend(relation_pair(
+                &node,
+                &format!("page-{}", page.index),
+                &target,
+                page.first_issued,
+                end,
+            ));
+        }
+        triples
+    }
+
+    /// A page: its members and everything that makes each a complete observation.
+    pub fn page(
+        &self,
+        stream: &str,
+        day: NaiveDate,
+        index: u64,
+        members: &[NamedNode],
+        content: impl IntoIterator<Item = Triple>,
+    ) -> Vec<Triple> {
+        let node = self.page_iri(stream, day, index);
+        let stream_iri = self.stream_iri(stream);
+        let mut triples = vec![Triple::new(node, rdf::TYPE, tree::NODE)];
+        triples.extend(
+            members
+                .iter()
+                .map(|m| Triple::new(stream_iri.clone(), tree::MEMBER, m.clone())),
+        );
+        triples.extend(content);
+        triples
+    }
+}
+
+fn fragment(iri: &NamedNode, name: &str) -> NamedNode {
+    NamedNode::new_unchecked(format!("{}#{name}", iri.as_str()))
+}
+
+fn day_start(day: NaiveDate) -> DateTime<Utc> {
+    day.and_time(chrono::NaiveTime::MIN).and_utc()
+}
+
+/// The lexical form of a bound: UTC with microseconds, as the members' `dct:issued`.
+pub fn time_literal(at: DateTime<Utc>) -> Literal {
+    Literal::new_typed_literal(
+        at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
+        xsd::DATE_TIME,
+    )
+}
+
+fn relation_pair(
+    from: &NamedNode,
+    key: &str,
+    to: &NamedNode,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Vec<Triple> {
+    let mut triples = Vec::with_capacity(10);
+    for (suffix, kind, bound) in [
+        ("from", tree::GREATER_THAN_OR_EQUAL_TO_RELATION, start),
+        ("until", tree::LESS_THAN_RELATION, end),
+    ] {
+        let relation = fragment(from, &format!("{key}-{suffix}"));
+        triples.push(Triple::new(
+            from.clone(),
+            tree::RELATION_PROPERTY,
+            relation.clone(),
+        ));
+        let kind: NamedNodeRef<'_> = kind;
+        triples.push(Triple::new(relation.clone(), rdf::TYPE, kind));
+        triples.push(Triple::new(
+            relation.clone(),
+            tree::NODE_PROPERTY,
+            to.clone(),
+        ));
+        triples.push(Triple::new(relation.clone(), tree::PATH, dct::ISSUED));
+        triples.push(Triple::new(
+            relation,
+            tree::VALUE,
+            Term::from(time_literal(bound)),
+        ));
+    }
+    triples
+}

@@ -1,0 +1,526 @@
+//! `/ldes/…`: the Linked Data Event Streams. `/ldes` lists the streams; `/ldes/{stream}` is a
+//! stream's root node, `/ldes/{stream}/{day}` a day node, `/ldes/{stream}/{day}/{page}` a page
+//! of members. The index the documents are built from is written by ingest, in the same
+//! transaction as the members (see `belfort_store::event_streams`).
+//!
+//! Caching: a page is closed once the next page of its day exists or its day is over; a day
+//! node once its day is over. Closed documents are served `immutable` for a year; open ones
+//! with the polling interval as max-age. ETags are digests of the bytes served, so a closed
+//! document keeps its ETag for ever. Days past the retention period answer 410 Gone and no
+//! relation points at them.
+
+use std::collections::HashSet;
+
+use actix_web::http::{StatusCode, header};
+use actix_web::{HttpRequest, HttpResponse, web};
+use belfort_fragments::{EventStreamDocuments, PageBound};
+use belfort_store::event_streams::{day_node, day_of, page_index_of, page_node};
+use belfort_store::{QueryAnswer, QueryOptions};
+use belfort_vocab::{belfort, sosa, time, tree};
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use oxrdf::{NamedNode, Term, Triple};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::ApiError;
+use crate::html;
+use crate::respond::{self, HTML, RDF_MEDIA_TYPES};
+
+/// Closed documents never change: clients may keep them for a year.
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// A day is treated as open this long after it ended (clock skew between writer and reader).
+const CLOSING_GRACE: chrono::Duration = chrono::Duration::minutes(5);
+/// Members served per page at most (pages hold `page_size` members; this bounds a bad index).
+const MAX_MEMBERS: usize = 100_000;
+
+/// How the streams are published.
+#[derive(Debug, Clone)]
+pub struct EventStreamSettings {
+    /// Seconds clients wait before polling an open document again.
+    pub polling_interval: u32,
+    /// Days of publication a stream keeps; older days answer 410. `None`: all.
+    pub retention_days: Option<u32>,
+}
+
+impl Default for EventStreamSettings {
+    fn default() -> Self {
+        Self {
+            polling_interval: 60,
+            retention_days: None,
+        }
+    }
+}
+
+/// The published shape of the members (`tree:shape`).
+const SHAPE_TURTLE: &str = include_str!("../../../shapes/observation.ttl");
+const SHAPE_IRI: &str = "https://w3id.org/belfort/shapes#ObservationShape";
+
+/// The document builder for a server at `public_base`.
+pub fn documents(public_base: &str, settings: &EventStreamSettings) -> EventStreamDocuments {
+    let mut documents = EventStreamDocuments::new(&format!("{public_base}/ldes"));
+    documents.polling_interval = settings.polling_interval;
+    documents.retention = settings.retention_days.map(|days| format!("P{days}D"));
+    let shape = oxrdfio::RdfParser::from_format(oxrdfio::RdfFormat::Turtle)
+        .for_slice(SHAPE_TURTLE.as_bytes())
+        .filter_map(Result::ok)
+        .map(Triple::from)
+        .collect::<Vec<_>>();
+    documents.shape = Some((NamedNode::new_unchecked(SHAPE_IRI), shape));
+    documents
+}
+
+/// What a path under `/ldes/` names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Target {
+    Root(String),
+    Day(String, NaiveDate),
+    Page(String, NaiveDate, u64),
+}
+
+/// A stream name: one to three segments of lower-case letters, digits and dashes, each
+/// starting with a letter (so never a day or a page number).
+fn is_stream_name(name: &str) -> bool {
+    let segments: Vec<&str> = name.split('/').collect();
+    (1..=3).contains(&segments.len())
+        && segments.iter().all(|s| {
+            !s.is_empty()
+                && s.len() <= 64
+                && s.starts_with(|c: char| c.is_ascii_lowercase())
+                && s.bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        })
+}
+
+fn parse_target(path: &str) -> Option<Target> {
+    let path = path.trim_end_matches('/');
+    let date = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+    if let Some((rest, last)) = path.rsplit_once('/') {
+        if let Some(day) = date(last) {
+            return is_stream_name(rest).then(|| Target::Day(rest.to_owned(), day));
+        }
+        if let (Ok(index), Some((stream, day))) = (last.parse::<u64>(), rest.rsplit_once('/'))
+            && let Some(day) = date(day)
+        {
+            return is_stream_name(stream).then(|| Target::Page(stream.to_owned(), day, index));
+        }
+    }
+    is_stream_name(path).then(|| Target::Root(path.to_owned()))
+}
+
+fn day_end(day: NaiveDate) -> DateTime<Utc> {
+    day.checked_add_days(Days::new(1))
+        .unwrap_or(day)
+        .and_time(chrono::NaiveTime::MIN)
+        .and_utc()
+}
+
+fn is_day_over(day: NaiveDate, now: DateTime<Utc>) -> bool {
+    now >= day_end(day) + CLOSING_GRACE
+}
+
+/// Whether a day has left the retention window.
+fn is_expired(day: NaiveDate, settings: &EventStreamSettings, now: DateTime<Utc>) -> bool {
+    settings
+        .retention_days
+        .is_some_and(|days| day_end(day) + chrono::Duration::days(i64::from(days)) <= now)
+}
+
+fn stored_prefix(state: &AppState) -> String {
+    format!("{}ldes/", state.config.iri_base)
+}
+
+fn index_graph(state: &AppState) -> String {
+    format!("{}graph/ldes", state.config.iri_base)
+}
+
+async fn select(
+    state: &web::Data<AppState>,
+    text: String,
+    max: usize,
+) -> Result<Vec<Vec<Option<Term>>>, ApiError> {
+    let worker = state.clone();
+    let options = QueryOptions {
+        max_results: max,
+        timeout: Some(worker.config.query_timeout),
+        ..QueryOptions::default()
+    };
+    let answer = web::block(move || worker.store.query(&text, &options))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
+    Ok(match answer {
+        QueryAnswer::Solutions { rows, .. } => rows,
+        _ => Vec::new(),
+    })
+}
+
+fn iri_of(term: &Option<Term>) -> Option<&str> {
+    match term {
+        Some(Term::NamedNode(n)) => Some(n.as_str()),
+        _ => None,
+    }
+}
+
+/// `GET /ldes`: the streams.
+pub async fn list(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, ApiError> {
+    let prefix = stored_prefix(&state);
+    let rows = select(
+        &state,
+        format!(
+            "SELECT DISTINCT ?root WHERE {{ GRAPH <{}> {{ ?root <{}> ?day }} }} ORDER BY ?root",
+            index_graph(&state),
+            belfort::LDES_DAY.as_str()
+        ),
+        10_000,
+    )
+    .await?;
+    let streams: Vec<String> = rows
+        .iter()
+        .filter_map(|row| iri_of(&row[0]))
+        .filter_map(|root| root.strip_prefix(&prefix))
+        .map(str::to_owned)
+        .collect();
+    let triples = state.event_streams.list(&streams);
+    let html_page = || {
+        let mut body = String::from(
+            "<h1>Event streams</h1>\n<p>Linked Data Event Streams of every observation, one per city and property family and one of everything (<code>all</code>). Point an LDES client at a stream's address.</p>\n<ul>\n",
+        );
+        for stream in &streams {
+            let root = state.event_streams.root_iri(stream);
+            body.push_str(&format!(
+                "<li><a href=\"{}\">{}</a></li>\n",
+                html::attr(root.as_str()),
+                html::text(stream)
+            ));
+        }
+        body.push_str("</ul>\n");
+        html::page(&state.public_base, "Event streams", &body)
+    };
+    respond(
+        &request,
+        triples,
+        html_page,
+        &format!(
+            "public, max-age={}",
+            state.config.event_streams.polling_interval
+        ),
+    )
+}
+
+/// `GET /ldes/{path}`: a root node, a day node or a page.
+pub async fn node(
+    request: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, ApiError> {
+    let path = path.into_inner();
+    let Some(target) = parse_target(&path) else {
+        return Err(ApiError::not_found(format!(
+            "no event stream node `{path}`"
+        )));
+    };
+    let now = Utc::now();
+    let open = format!(
+        "public, max-age={}",
+        state.config.event_streams.polling_interval
+    );
+    match target {
+        Target::Root(stream) => {
+            let days = days_of(&state, &stream).await?;
+            if days.is_empty() {
+                return Err(ApiError::not_found(format!("no event stream `{stream}`")));
+            }
+            let kept: Vec<NaiveDate> = days
+                .into_iter()
+                .filter(|d| !is_expired(*d, &state.config.event_streams, now))
+                .collect();
+            let triples = state.event_streams.root(&stream, &kept);
+            let title = format!("Event stream {stream}");
+            respond(
+                &request,
+                triples,
+                || listing_html(&title, &state, &stream, &kept),
+                &open,
+            )
+        }
+        Target::Day(stream, day) => {
+            if is_expired(day, &state.config.event_streams, now) {
+                return Err(gone(&path));
+            }
+            let pages = pages_of(&state, &stream, day).await?;
+            if pages.is_empty() {
+                return Err(ApiError::not_found(format!(
+                    "stream `{stream}` published nothing on {day}"
+                )));
+            }
+            let triples = state.event_streams.day(&stream, day, &pages);
+            let cache = if is_day_over(day, now) {
+                IMMUTABLE
+            } else {
+                &open
+            };
+            let title = format!("Event stream {stream}, {day}");
+            let text = "A day node: ask for an RDF syntax to read its relations.".to_owned();
+            respond(
+                &request,
+                triples,
+                || note_page(&state, &title, &text),
+                cache,
+            )
+        }
+        Target::Page(stream, day, index) => {
+            if is_expired(day, &state.config.event_streams, now) {
+                return Err(gone(&path));
+            }
+            let pages = pages_of(&state, &stream, day).await?;
+            if !pages.iter().any(|p| p.index == index) {
+                return Err(ApiError::not_found(format!(
+                    "stream `{stream}` has no page {index} on {day}"
+                )));
+            }
+            let closed = is_day_over(day, now) || pages.iter().any(|p| p.index > index);
+            let (members, content) = page_members(&state, &stream, day, index).await?;
+            let triples = state
+                .event_streams
+                .page(&stream, day, index, &members, content);
+            let cache = if closed { IMMUTABLE } else { &open };
+            let title = format!("Event stream {stream}, {day}, page {index}");
+            let text = format!(
+                "{} members: ask for an RDF syntax to read them.",
+                members.len()
+            );
+            respond(
+                &request,
+                triples,
+                || note_page(&state, &title, &text),
+                cache,
+            )
+        }
+    }
+}
+
+/// An HTML page with a title and one paragraph.
+fn note_page(state: &AppState, title: &str, text: &str) -> String {
+    html::page(
+        &state.public_base,
+        title,
+        &format!(
+            "<h1>{}</h1>\n<p>{}</p>\n",
+            html::text(title),
+            html::text(text)
+        ),
+    )
+}
+
+fn gone(path: &str) -> ApiError {
+    ApiError::new(
+        StatusCode::GONE,
+        "retention-expired",
+        "Gone",
+        format!("`/ldes/{path}` is older than the stream's retention period"),
+    )
+}
+
+fn listing_html(title: &str, state: &AppState, stream: &str, days: &[NaiveDate]) -> String {
+    let mut body = format!(
+        "<h1>{}</h1>\n<p>Root node of the stream; its members are observations, ordered by publication time (<code>dct:issued</code>).</p>\n<ul>\n",
+        html::text(title)
+    );
+    for day in days {
+        let iri = state.event_streams.day_iri(stream, *day);
+        body.push_str(&format!(
+            "<li><a href=\"{}\">{day}</a></li>\n",
+            html::attr(iri.as_str())
+        ));
+    }
+    body.push_str("</ul>\n");
+    html::page(&state.public_base, title, &body)
+}
+
+async fn days_of(state: &web::Data<AppState>, stream: &str) -> Result<Vec<NaiveDate>, ApiError> {
+    let root = format!("{}{stream}", stored_prefix(state));
+    let rows = select(
+        state,
+        format!(
+            "SELECT ?day WHERE {{ GRAPH <{}> {{ <{root}> <{}> ?day }} }}",
+            index_graph(state),
+            belfort::LDES_DAY.as_str()
+        ),
+        100_000,
+    )
+    .await?;
+    let mut days: Vec<NaiveDate> = rows
+        .iter()
+        .filter_map(|row| iri_of(&row[0]))
+        .filter_map(day_of)
+        .collect();
+    days.sort_unstable();
+    days.dedup();
+    Ok(days)
+}
+
+async fn pages_of(
+    state: &web::Data<AppState>,
+    stream: &str,
+    day: NaiveDate,
+) -> Result<Vec<PageBound>, ApiError> {
+    let day_iri = day_node(&format!("{}{stream}", stored_prefix(state)), day);
+    let rows = select(
+        state,
+        format!(
+            "SELECT ?page ?first WHERE {{ GRAPH <{}> {{ <{day_iri}> <{}> ?page . ?page <{}> ?first }} }}",
+            index_graph(state),
+            belfort::LDES_PAGE.as_str(),
+            belfort::FIRST_ISSUED.as_str()
+        ),
+        1_000_000,
+    )
+    .await?;
+    let mut pages: Vec<PageBound> = rows
+        .iter()
+        .filter_map(|row| {
+            let index = page_index_of(iri_of(&row[0])?)?;
+            let Some(Term::Literal(first)) = &row[1] else {
+                return None;
+            };
+            Some(PageBound {
+                index,
+                first_issued: first.value().parse().ok()?,
+            })
+        })
+        .collect();
+    pages.sort_by_key(|p| p.index);
+    Ok(pages)
+}
+
+/// The members of a page and their content: each observation's own statements, its result
+/// and its phenomenon time (with the interval's instants), so that a client following the
+/// member-extraction algorithm with the stream's shape gets the whole observation.
+async fn page_members(
+    state: &web::Data<AppState>,
+    stream: &str,
+    day: NaiveDate,
+    index: u64,
+) -> Result<(Vec<NamedNode>, Vec<Triple>), ApiError> {
+    let page = page_node(
+        &day_node(&format!("{}{stream}", stored_prefix(state)), day),
+        index,
+    );
+    let graph = index_graph(state);
+    let member_rows = select(
+        state,
+        format!(
+            "SELECT ?m WHERE {{ GRAPH <{graph}> {{ <{page}> <{}> ?m }} }}",
+            tree::MEMBER.as_str()
+        ),
+        MAX_MEMBERS,
+    )
+    .await?;
+    let mut members: Vec<NamedNode> = member_rows
+        .iter()
+        .filter_map(|row| iri_of(&row[0]))
+        .map(NamedNode::new_unchecked)
+        .collect();
+    members.sort_unstable();
+    let content_rows = select(
+        state,
+        format!(
+            "SELECT DISTINCT ?s ?p ?o WHERE {{
+               GRAPH <{graph}> {{ <{page}> <{member}> ?m }}
+               {{ ?m ?p ?o BIND(?m AS ?s) }}
+               UNION {{ ?m <{result}> ?s . ?s ?p ?o }}
+               UNION {{ ?m <{phenomenon}> ?s . ?s ?p ?o }}
+               UNION {{ ?m <{phenomenon}> ?t . ?t <{beginning}>|<{end}> ?s . ?s ?p ?o }}
+             }}",
+            member = tree::MEMBER.as_str(),
+            result = sosa::HAS_RESULT.as_str(),
+            phenomenon = sosa::PHENOMENON_TIME.as_str(),
+            beginning = time::HAS_BEGINNING.as_str(),
+            end = time::HAS_END.as_str(),
+        ),
+        MAX_MEMBERS.saturating_mul(40),
+    )
+    .await?;
+    let mut seen = HashSet::new();
+    let content = content_rows
+        .into_iter()
+        .filter_map(|mut row| {
+            let object = row.get_mut(2)?.take()?;
+            let predicate = match row.get_mut(1)?.take()? {
+                Term::NamedNode(n) => n,
+                _ => return None,
+            };
+            let subject = match row.first_mut()?.take()? {
+                Term::NamedNode(n) => n,
+                _ => return None,
+            };
+            Some(Triple::new(subject, predicate, object))
+        })
+        .filter(|t| seen.insert(t.clone()))
+        .collect();
+    Ok((members, content))
+}
+
+/// Serialises `triples` as negotiated; the ETag is a digest of the bytes, so a document that
+/// does not change keeps its validator.
+fn respond(
+    request: &HttpRequest,
+    triples: Vec<Triple>,
+    html_page: impl FnOnce() -> String,
+    cache_control: &str,
+) -> Result<HttpResponse, ApiError> {
+    let media_type = crate::negotiate::choose(request, RDF_MEDIA_TYPES)
+        .ok_or_else(|| ApiError::not_acceptable(RDF_MEDIA_TYPES))?;
+    let body = if media_type == HTML {
+        html_page().into_bytes()
+    } else {
+        // In one canonical order: the same data gives the same bytes whatever order the
+        // store answered in, and Turtle states each node in one block.
+        let mut triples = triples;
+        triples.sort_by_cached_key(ToString::to_string);
+        triples.dedup();
+        respond::serialize_triples(media_type, triples)?
+    };
+    let mut digest = Sha256::new();
+    digest.update(media_type.as_bytes());
+    digest.update(&body);
+    let etag = format!("\"{}\"", &hex::encode(digest.finalize())[..32]);
+    if respond::is_not_modified(request, &etag) {
+        return Ok(respond::not_modified(&etag, cache_control));
+    }
+    let mut response = respond::representation(media_type, body, &etag, cache_control);
+    response.headers_mut().insert(
+        header::HeaderName::from_static("x-content-type-options"),
+        header::HeaderValue::from_static("nosniff"),
+    );
+    Ok(response)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_name_roots_days_and_pages() {
+        let day = NaiveDate::from_ymd_opt(2026, 11, 26).unwrap_or_default();
+        assert_eq!(parse_target("all"), Some(Target::Root("all".into())));
+        assert_eq!(
+            parse_target("gent/air-quality"),
+            Some(Target::Root("gent/air-quality".into()))
+        );
+        assert_eq!(
+            parse_target("gent/traffic/2026-11-26"),
+            Some(Target::Day("gent/traffic".into(), day))
+        );
+        assert_eq!(
+            parse_target("all/2026-11-26/3"),
+            Some(Target::Page("all".into(), day, 3))
+        );
+        assert_eq!(parse_target("../etc"), None);
+        assert_eq!(parse_target("all/2026-13-40"), None);
+        assert_eq!(parse_target("a/b/c/d"), None);
+        assert_eq!(parse_target("Gent"), None);
+    }
+}
