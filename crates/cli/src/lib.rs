@@ -3,5 +3,6 @@
 pub mod config;
 pub mod output;
 pub mod pipeline;
+pub mod replicate;
 pub mod synthetic;
 pub mod validation;

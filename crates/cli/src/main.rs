@@ -17,7 +17,9 @@ use indicatif::{ProgressBar, ProgressStyle};
 use belfort::config::{self, Config};
 use belfort::output::{QueryOutputFormat, write_answer};
 use belfort::pipeline::{FeedReport, Payload, Pipeline, Validation};
+use belfort::replicate::Replicator;
 use belfort::validation::{ReportFormat, validate_files, write_report};
+use belfort_harvest::http::{HttpFetcher, HttpSettings};
 
 /// Exit code: ran, but found problems (quarantined records, conflicting duplicates).
 const EXIT_PROBLEMS: u8 = 1;
@@ -201,10 +203,22 @@ enum Command {
     },
     /// Follow a remote Linked Data Event Stream into this store.
     Replicate {
-        /// The stream's URL.
+        /// The stream's URL (the stream, or its view).
         url: String,
         #[command(flatten)]
         data: DataArgs,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Allow fetching loopback, private and link-local addresses (a stream on this machine
+        /// or in this network).
+        #[arg(long)]
+        allow_private_addresses: bool,
+        /// Keep polling the nodes that may change, every `--interval` seconds.
+        #[arg(long)]
+        follow: bool,
+        /// Seconds between polls with `--follow`.
+        #[arg(long, default_value_t = 60)]
+        interval: u64,
     },
     /// Write everything in the store to standard output.
     Export {
@@ -417,9 +431,54 @@ fn run(command: Command) -> anyhow::Result<u8> {
             );
             Ok(if report.conforms { 0 } else { EXIT_PROBLEMS })
         }
-        Command::Replicate { .. } => Err(anyhow!(
-            "this command is part of the interface but not available in this version yet"
-        )),
+        Command::Replicate {
+            url,
+            data,
+            config: config_args,
+            allow_private_addresses,
+            follow,
+            interval,
+        } => {
+            let catalogue = Catalogue::bundled()?;
+            let config = config::load(
+                config_args.config.as_deref(),
+                config_args.base_iri.as_deref(),
+                &catalogue,
+            )?;
+            let store = open_store(&data.data)?;
+            let fetcher = HttpFetcher::new(HttpSettings {
+                allow_private_addresses,
+                ..HttpSettings::default()
+            })?;
+            let replicator = Replicator {
+                store: &store,
+                minter: &config.minter,
+                fetcher,
+                state_dir: data.data.join("replication"),
+            };
+            loop {
+                let report = replicator.run(&url)?;
+                eprintln!(
+                    "replicate {url}: {} nodes fetched, {} immutable nodes already read, {} gone; {} members read, {} new",
+                    report.nodes_fetched,
+                    report.nodes_skipped,
+                    report.nodes_gone,
+                    report.members_read,
+                    report.new_members
+                );
+                for failure in &report.failures {
+                    eprintln!("  failed: {failure}");
+                }
+                if !follow {
+                    return Ok(if report.failures.is_empty() {
+                        0
+                    } else {
+                        EXIT_PROBLEMS
+                    });
+                }
+                std::thread::sleep(std::time::Duration::from_secs(interval.max(1)));
+            }
+        }
     }
 }
 

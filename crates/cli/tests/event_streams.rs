@@ -506,3 +506,86 @@ fn days_past_retention_are_gone_and_nothing_points_at_them() {
     assert_eq!(get(&format!("{address}/ldes/nowhere")).status(), 404);
     assert_eq!(get(&format!("{address}/ldes/all/../../etc")).status(), 404);
 }
+
+/// Every observation with its own statements and its result's, one CSV row each, sorted.
+const MEMBER_CONTENT: &str = "SELECT DISTINCT ?s ?p ?o WHERE { ?m a <http://www.w3.org/ns/sosa/Observation> . { ?m ?p ?o BIND(?m AS ?s) } UNION { ?m <http://www.w3.org/ns/sosa/hasResult> ?s . ?s ?p ?o } }";
+
+fn sorted_lines(csv: &str) -> Vec<String> {
+    let mut lines: Vec<String> = csv
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(str::to_owned)
+        .collect();
+    lines.sort();
+    lines
+}
+
+fn replicate_with_belfort(url: &str, data: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args(["replicate", url, "--allow-private-addresses", "--data"])
+        .arg(data)
+        .env_remove("BELFORT_CONFIG")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_belfort_replica_equals_its_source_after_a_kill_9_mid_sync() {
+    let harness = Harness::new(4);
+    let feeds = all_feeds(&harness);
+    let feeds: Vec<&str> = feeds.iter().map(String::as_str).collect();
+    harness.ingest(&feeds);
+    let server = harness.serve(EventStreamSettings::default());
+    let address = server.public_base().to_owned();
+    let url = format!("{address}/ldes/all");
+    let replica = tempfile::tempdir().unwrap();
+
+    // Killed while it replicates…
+    let mut child = Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args(["replicate", &url, "--allow-private-addresses", "--data"])
+        .arg(replica.path())
+        .env_remove("BELFORT_CONFIG")
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // …then run again to the end.
+    let output = replicate_with_belfort(&url, replica.path());
+    let log = String::from_utf8_lossy(&output.stderr).to_string();
+    assert_eq!(output.status.code(), Some(0), "{log}");
+    eprintln!("after the kill: {log}");
+
+    let source_csv = reqwest::blocking::Client::new()
+        .post(format!("{address}/sparql"))
+        .header("Content-Type", "application/sparql-query")
+        .header("Accept", "text/csv")
+        .body(MEMBER_CONTENT)
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let replica_csv = Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args(["query", "--format", "csv", MEMBER_CONTENT, "--data"])
+        .arg(replica.path())
+        .output()
+        .unwrap();
+    assert!(replica_csv.status.success());
+    let source = sorted_lines(&source_csv);
+    let copy = sorted_lines(&String::from_utf8(replica_csv.stdout).unwrap());
+    assert!(source.len() > 5_000, "{}", source.len());
+    let extra: Vec<&String> = copy.iter().filter(|l| !source.contains(l)).collect();
+    let missing: Vec<&String> = source.iter().filter(|l| !copy.contains(l)).collect();
+    assert!(
+        extra.is_empty() && missing.is_empty(),
+        "in the replica only: {extra:#?}\nin the source only: {missing:#?}"
+    );
+    assert_eq!(copy, source);
+
+    // Polling again: the closed pages are not read again and nothing is new.
+    let output = replicate_with_belfort(&url, replica.path());
+    let log = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(log.contains(", 0 new"), "{log}");
+    assert!(!log.contains(" 0 immutable nodes already read"), "{log}");
+}

@@ -3,7 +3,9 @@
 mod datex2;
 mod error;
 mod fetch;
+pub mod http;
 mod irceline;
+pub mod ldes;
 mod locate;
 mod opendatasoft;
 mod record;

@@ -160,28 +160,41 @@ fn iri_of(term: &Option<Term>) -> Option<&str> {
     }
 }
 
+/// The names of the streams that have members (`all`, `gent/traffic`), sorted.
+pub fn stream_names(state: &AppState) -> Result<Vec<String>, ApiError> {
+    let prefix = stored_prefix(state);
+    let answer = state.store.query(
+        &format!(
+            "SELECT DISTINCT ?root WHERE {{ GRAPH <{}> {{ ?root <{}> ?day }} }} ORDER BY ?root",
+            index_graph(state),
+            belfort::LDES_DAY.as_str()
+        ),
+        &QueryOptions {
+            max_results: 10_000,
+            timeout: Some(state.config.query_timeout),
+            ..QueryOptions::default()
+        },
+    )?;
+    let QueryAnswer::Solutions { rows, .. } = answer else {
+        return Ok(Vec::new());
+    };
+    Ok(rows
+        .iter()
+        .filter_map(|row| iri_of(&row[0]))
+        .filter_map(|root| root.strip_prefix(&prefix))
+        .map(str::to_owned)
+        .collect())
+}
+
 /// `GET /ldes`: the streams.
 pub async fn list(
     request: HttpRequest,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, ApiError> {
-    let prefix = stored_prefix(&state);
-    let rows = select(
-        &state,
-        format!(
-            "SELECT DISTINCT ?root WHERE {{ GRAPH <{}> {{ ?root <{}> ?day }} }} ORDER BY ?root",
-            index_graph(&state),
-            belfort::LDES_DAY.as_str()
-        ),
-        10_000,
-    )
-    .await?;
-    let streams: Vec<String> = rows
-        .iter()
-        .filter_map(|row| iri_of(&row[0]))
-        .filter_map(|root| root.strip_prefix(&prefix))
-        .map(str::to_owned)
-        .collect();
+    let worker = state.clone();
+    let streams = web::block(move || stream_names(&worker))
+        .await
+        .map_err(|e| ApiError::internal(e.to_string()))??;
     let triples = state.event_streams.list(&streams);
     let html_page = || {
         let mut body = String::from(

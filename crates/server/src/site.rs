@@ -182,10 +182,27 @@ pub async fn landing(
             Negotiated::Build { media_type, etag } => (media_type, etag),
         };
     let worker = state.clone();
-    let feeds = web::block(move || list_feeds(&worker))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))??;
-    let catalogue = catalogue(&state, &feeds);
+    let (feeds, streams) = web::block(move || {
+        Ok::<_, ApiError>((
+            list_feeds(&worker)?,
+            crate::event_streams::stream_names(&worker)?,
+        ))
+    })
+    .await
+    .map_err(|e| ApiError::internal(e.to_string()))??;
+    let mut catalogue = catalogue(&state, &feeds);
+    if !streams.is_empty() {
+        // The event streams, as a catalogue of their own within this one.
+        let streams_catalogue = state.event_streams.list(&streams);
+        if let Some(first) = streams_catalogue.first() {
+            catalogue.push(Triple::new(
+                NamedNode::new_unchecked(format!("{}/", state.public_base)),
+                dcat::CATALOG_PROPERTY,
+                first.subject.clone(),
+            ));
+        }
+        catalogue.extend(streams_catalogue);
+    }
     let body = if media_type == HTML {
         landing_html(&state, &feeds).into_bytes()
     } else {
@@ -389,6 +406,7 @@ fn landing_html(state: &AppState, feeds: &[FeedEntry]) -> String {
 <ul>
 <li><a href="{b}/fragments">Triple and Quad Pattern Fragments</a>: browse, or query with a TPF client such as Comunica.</li>
 <li><a href="{b}/sparql">SPARQL 1.1 endpoint</a>.</li>
+<li><a href="{b}/ldes">Linked Data Event Streams</a>: replicate the observations with an LDES client.</li>
 <li>This page as a DCAT catalogue: ask for <code>text/turtle</code> or <code>application/ld+json</code>.</li>
 </ul>
 <h2>Feeds</h2>

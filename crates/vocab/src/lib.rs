@@ -520,6 +520,8 @@ vocabulary!(
     DATA_SERVICE = "DataService",
     /// `dcat:dataset`.
     DATASET_PROPERTY = "dataset",
+    /// `dcat:catalog`: a catalogue listed in a catalogue.
+    CATALOG_PROPERTY = "catalog",
     /// `dcat:distribution`.
     DISTRIBUTION_PROPERTY = "distribution",
     /// `dcat:service`.
