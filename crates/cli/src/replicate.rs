@@ -23,6 +23,33 @@ use oxrdf::{GraphName, NamedNode, Triple};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+/// Nodes fetched and parsed at once.
+const FETCHERS: usize = 4;
+
+/// Members written per batch (about 15 quads each: large batches take the bulk path).
+const BATCH_MEMBERS: usize = 20_000;
+
+/// Members read but not written yet, and the immutable nodes they complete.
+#[derive(Default)]
+struct PendingBatch {
+    graph: Option<NamedNode>,
+    members: Vec<ObservationRdf>,
+    done: Vec<(String, Vec<String>)>,
+}
+
+/// One node, fetched and read.
+enum Read {
+    /// A node, and whether its server says it never changes.
+    Node {
+        node: belfort_harvest::ldes::StreamNode,
+        immutable: bool,
+    },
+    /// 410: read as empty.
+    Gone,
+    /// Unreadable; why.
+    Failed(String),
+}
+
 /// What a replication run remembers between runs.
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct ReplicationState {
@@ -63,96 +90,217 @@ pub struct Replicator<'a> {
 
 impl Replicator<'_> {
     /// Reads every node of the stream at `url` that may hold members this store lacks.
+    /// Nodes are fetched and parsed by `FETCHERS` threads while this one writes the members,
+    /// node by node.
     pub fn run(&self, url: &str) -> anyhow::Result<ReplicationReport> {
         let started = Utc::now();
         let state_path = self.state_path(url);
         let mut state = load_state(&state_path, url)?;
         let mut report = ReplicationReport::default();
-        let mut queue = VecDeque::from([url.to_owned()]);
-        let mut visited = BTreeSet::new();
+        let mut visited = BTreeSet::from([url.to_owned()]);
+        // The first node names the stream (and maybe its view); the others are read in
+        // parallel with it known.
+        let first = self.read(url, None);
         let mut stream: Option<NamedNode> = None;
-        while let Some(node_url) = queue.pop_front() {
-            if !visited.insert(node_url.clone()) {
-                continue;
-            }
-            if let Some(relations) = state.done.get(&node_url) {
-                report.nodes_skipped += 1;
-                queue.extend(relations.iter().cloned());
-                continue;
-            }
-            let fetched = match self.fetcher.get(&node_url, ACCEPT) {
-                Ok(fetched) => fetched,
-                Err(error) => {
-                    report.failures.push(describe(&error));
-                    continue;
-                }
-            };
-            report.nodes_fetched += 1;
-            if fetched.status == 410 {
-                report.nodes_gone += 1;
-                continue;
-            }
-            if !(200..300).contains(&fetched.status) {
-                report
-                    .failures
-                    .push(format!("{node_url}: HTTP status {}", fetched.status));
-                continue;
-            }
-            let node = match read_node(
-                &node_url,
-                fetched.content_type.as_deref(),
-                &fetched.body,
-                stream.as_ref(),
-            ) {
-                Ok(node) => node,
-                Err(error) => {
-                    report.failures.push(error.to_string());
-                    continue;
-                }
-            };
-            if stream.is_none() {
-                stream.clone_from(&node.stream);
-            }
-            if visited.len() == 1
-                && let Some(view) = &node.view
-                && view.as_str() != node_url
+        let mut queue = VecDeque::new();
+        if let Ok(Read::Node { node, .. }) = &first {
+            stream.clone_from(&node.stream);
+            if let Some(view) = &node.view
+                && view.as_str() != url
+                && visited.insert(view.as_str().to_owned())
             {
-                // The URL named the stream; its view is where the nodes start.
                 queue.push_back(view.as_str().to_owned());
             }
-            report.members_read += node.members.len() as u64;
-            if !node.members.is_empty() {
-                let Some(stream_iri) = &stream else {
-                    report.failures.push(format!(
-                        "{node_url}: members, but no event stream named (tree:view or ldes:EventStream)"
-                    ));
-                    continue;
-                };
-                let outcome = self.store.ingest(IngestBatch {
-                    feed_graph: Some(self.replica_graph(stream_iri)),
-                    observations: node
-                        .members
-                        .into_iter()
-                        .map(|member| ObservationRdf {
-                            iri: member.iri,
-                            triples: member.triples,
-                            context: Vec::new(),
-                        })
-                        .collect(),
-                    ..IngestBatch::default()
-                })?;
-                report.new_members += outcome.new_observations;
-            }
-            if fetched.is_immutable() {
-                state.done.insert(node_url.clone(), node.relations.clone());
-                save_state(&state_path, &state)?;
-            }
-            queue.extend(node.relations);
         }
+        let mut results = VecDeque::from([(url.to_owned(), first)]);
+        let mut pending = PendingBatch::default();
+        let (jobs, job_queue) = std::sync::mpsc::channel::<String>();
+        let job_queue = std::sync::Mutex::new(job_queue);
+        let (done, finished) = std::sync::mpsc::channel::<(String, anyhow::Result<Read>)>();
+        std::thread::scope(|scope| -> anyhow::Result<()> {
+            for _ in 0..FETCHERS {
+                let done = done.clone();
+                let job_queue = &job_queue;
+                let stream = stream.clone();
+                scope.spawn(move || {
+                    loop {
+                        let next = job_queue
+                            .lock()
+                            .unwrap_or_else(std::sync::PoisonError::into_inner)
+                            .recv();
+                        let Ok(node_url) = next else { break };
+                        let read = self.read(&node_url, stream.as_ref());
+                        if done.send((node_url, read)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(done);
+            let mut in_flight = 0usize;
+            loop {
+                // Hand out every known node; skip the immutable ones an earlier run read.
+                while let Some(node_url) = queue.pop_front() {
+                    if let Some(relations) = state.done.get(&node_url) {
+                        report.nodes_skipped += 1;
+                        for target in relations {
+                            if visited.insert(target.clone()) {
+                                queue.push_back(target.clone());
+                            }
+                        }
+                        continue;
+                    }
+                    in_flight += 1;
+                    // The workers live as long as this loop; a send cannot fail here.
+                    let _ = jobs.send(node_url);
+                }
+                let (node_url, read) = match results.pop_front() {
+                    Some(result) => result,
+                    None if in_flight == 0 => break,
+                    None => {
+                        in_flight -= 1;
+                        finished.recv()?
+                    }
+                };
+                let relations = self.store_node(
+                    &node_url,
+                    read,
+                    stream.as_ref(),
+                    &mut pending,
+                    &mut state,
+                    &state_path,
+                    &mut report,
+                )?;
+                for target in relations {
+                    if visited.insert(target.clone()) {
+                        queue.push_back(target);
+                    }
+                }
+            }
+            drop(jobs);
+            self.flush(&mut pending, &mut state, &state_path, &mut report)
+        })?;
         if let Some(stream) = &stream {
             self.record_run(stream, started)?;
         }
         Ok(report)
+    }
+
+    /// Fetches and parses one node.
+    fn read(&self, node_url: &str, stream: Option<&NamedNode>) -> anyhow::Result<Read> {
+        let fetched = match self.fetcher.get(node_url, ACCEPT) {
+            Ok(fetched) => fetched,
+            Err(error) => return Ok(Read::Failed(describe(&error))),
+        };
+        if fetched.status == 410 {
+            return Ok(Read::Gone);
+        }
+        if !(200..300).contains(&fetched.status) {
+            return Ok(Read::Failed(format!(
+                "{node_url}: HTTP status {}",
+                fetched.status
+            )));
+        }
+        Ok(
+            match read_node(
+                node_url,
+                fetched.content_type.as_deref(),
+                &fetched.body,
+                stream,
+            ) {
+                Ok(node) => Read::Node {
+                    node,
+                    immutable: fetched.is_immutable(),
+                },
+                Err(error) => Read::Failed(error.to_string()),
+            },
+        )
+    }
+
+    /// Takes in the members of one node and the nodes it leads to. Members are written in
+    /// batches of about [`BATCH_MEMBERS`] (large batches take the engine's atomic bulk path);
+    /// an immutable node is remembered as done only once its batch is committed.
+    #[allow(clippy::too_many_arguments)]
+    fn store_node(
+        &self,
+        node_url: &str,
+        read: anyhow::Result<Read>,
+        stream: Option<&NamedNode>,
+        pending: &mut PendingBatch,
+        state: &mut ReplicationState,
+        state_path: &Path,
+        report: &mut ReplicationReport,
+    ) -> anyhow::Result<Vec<String>> {
+        let (node, immutable) = match read? {
+            Read::Node { node, immutable } => (node, immutable),
+            Read::Gone => {
+                report.nodes_fetched += 1;
+                report.nodes_gone += 1;
+                return Ok(Vec::new());
+            }
+            Read::Failed(failure) => {
+                report.failures.push(failure);
+                return Ok(Vec::new());
+            }
+        };
+        report.nodes_fetched += 1;
+        report.members_read += node.members.len() as u64;
+        if !node.members.is_empty() {
+            let Some(stream_iri) = stream.or(node.stream.as_ref()) else {
+                report.failures.push(format!(
+                    "{node_url}: members, but no event stream named (tree:view or ldes:EventStream)"
+                ));
+                return Ok(node.relations);
+            };
+            if pending
+                .graph
+                .as_ref()
+                .is_some_and(|g| *g != self.replica_graph(stream_iri))
+            {
+                self.flush(pending, state, state_path, report)?;
+            }
+            pending.graph = Some(self.replica_graph(stream_iri));
+            pending
+                .members
+                .extend(node.members.into_iter().map(|member| ObservationRdf {
+                    iri: member.iri,
+                    triples: member.triples,
+                    context: Vec::new(),
+                }));
+        }
+        if immutable {
+            pending
+                .done
+                .push((node_url.to_owned(), node.relations.clone()));
+        }
+        if pending.members.len() >= BATCH_MEMBERS {
+            self.flush(pending, state, state_path, report)?;
+        }
+        Ok(node.relations)
+    }
+
+    /// Writes the pending members in one batch, then records the immutable nodes they came
+    /// from as done.
+    fn flush(
+        &self,
+        pending: &mut PendingBatch,
+        state: &mut ReplicationState,
+        state_path: &Path,
+        report: &mut ReplicationReport,
+    ) -> anyhow::Result<()> {
+        if !pending.members.is_empty() {
+            let outcome = self.store.ingest(IngestBatch {
+                feed_graph: pending.graph.clone(),
+                observations: std::mem::take(&mut pending.members),
+                ..IngestBatch::default()
+            })?;
+            report.new_members += outcome.new_observations;
+        }
+        if !pending.done.is_empty() {
+            state.done.extend(pending.done.drain(..));
+            save_state(state_path, state)?;
+        }
+        Ok(())
     }
 
     /// The named graph of a remote stream's members.

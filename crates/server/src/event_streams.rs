@@ -133,26 +133,6 @@ fn index_graph(state: &AppState) -> String {
     format!("{}graph/ldes", state.config.iri_base)
 }
 
-async fn select(
-    state: &web::Data<AppState>,
-    text: String,
-    max: usize,
-) -> Result<Vec<Vec<Option<Term>>>, ApiError> {
-    let worker = state.clone();
-    let options = QueryOptions {
-        max_results: max,
-        timeout: Some(worker.config.query_timeout),
-        ..QueryOptions::default()
-    };
-    let answer = web::block(move || worker.store.query(&text, &options))
-        .await
-        .map_err(|e| ApiError::internal(e.to_string()))??;
-    Ok(match answer {
-        QueryAnswer::Solutions { rows, .. } => rows,
-        _ => Vec::new(),
-    })
-}
-
 fn iri_of(term: &Option<Term>) -> Option<&str> {
     match term {
         Some(Term::NamedNode(n)) => Some(n.as_str()),
@@ -352,22 +332,40 @@ fn listing_html(title: &str, state: &AppState, stream: &str, days: &[NaiveDate])
     html::page(&state.public_base, title, &body)
 }
 
-async fn days_of(state: &web::Data<AppState>, stream: &str) -> Result<Vec<NaiveDate>, ApiError> {
-    let root = format!("{}{stream}", stored_prefix(state));
-    let rows = select(
-        state,
-        format!(
-            "SELECT ?day WHERE {{ GRAPH <{}> {{ <{root}> <{}> ?day }} }}",
-            index_graph(state),
-            belfort::LDES_DAY.as_str()
-        ),
-        100_000,
+/// The statements about `subjects`, read on a blocking thread.
+async fn about(
+    state: &web::Data<AppState>,
+    subjects: Vec<NamedNode>,
+    predicate: Option<oxrdf::NamedNodeRef<'static>>,
+) -> Result<Vec<Triple>, ApiError> {
+    let worker = state.clone();
+    let predicate = predicate.map(oxrdf::NamedNodeRef::into_owned);
+    Ok(
+        web::block(move || worker.store.triples_about(&subjects, predicate.as_ref()))
+            .await
+            .map_err(|e| ApiError::internal(e.to_string()))??,
     )
-    .await?;
-    let mut days: Vec<NaiveDate> = rows
+}
+
+/// The objects of `predicate` in `triples`, IRIs only, each once, in order.
+fn linked(triples: &[Triple], predicate: oxrdf::NamedNodeRef<'_>) -> Vec<NamedNode> {
+    let mut seen = HashSet::new();
+    triples
         .iter()
-        .filter_map(|row| iri_of(&row[0]))
-        .filter_map(day_of)
+        .filter(|t| t.predicate == predicate)
+        .filter_map(|t| match &t.object {
+            Term::NamedNode(n) if seen.insert(n.clone()) => Some(n.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+async fn days_of(state: &web::Data<AppState>, stream: &str) -> Result<Vec<NaiveDate>, ApiError> {
+    let root = NamedNode::new_unchecked(format!("{}{stream}", stored_prefix(state)));
+    let triples = about(state, vec![root], Some(belfort::LDES_DAY)).await?;
+    let mut days: Vec<NaiveDate> = linked(&triples, belfort::LDES_DAY)
+        .iter()
+        .filter_map(|day| day_of(day.as_str()))
         .collect();
     days.sort_unstable();
     days.dedup();
@@ -380,22 +378,23 @@ async fn pages_of(
     day: NaiveDate,
 ) -> Result<Vec<PageBound>, ApiError> {
     let day_iri = day_node(&format!("{}{stream}", stored_prefix(state)), day);
-    let rows = select(
+    let day_triples = about(
         state,
-        format!(
-            "SELECT ?page ?first WHERE {{ GRAPH <{}> {{ <{day_iri}> <{}> ?page . ?page <{}> ?first }} }}",
-            index_graph(state),
-            belfort::LDES_PAGE.as_str(),
-            belfort::FIRST_ISSUED.as_str()
-        ),
-        1_000_000,
+        vec![NamedNode::new_unchecked(day_iri)],
+        Some(belfort::LDES_PAGE),
     )
     .await?;
-    let mut pages: Vec<PageBound> = rows
+    let pages = linked(&day_triples, belfort::LDES_PAGE);
+    let page_triples = about(state, pages, Some(belfort::FIRST_ISSUED)).await?;
+    let mut bounds: Vec<PageBound> = page_triples
         .iter()
-        .filter_map(|row| {
-            let index = page_index_of(iri_of(&row[0])?)?;
-            let Some(Term::Literal(first)) = &row[1] else {
+        .filter(|t| t.predicate == belfort::FIRST_ISSUED)
+        .filter_map(|t| {
+            let oxrdf::NamedOrBlankNode::NamedNode(page) = &t.subject else {
+                return None;
+            };
+            let index = page_index_of(page.as_str())?;
+            let Term::Literal(first) = &t.object else {
                 return None;
             };
             Some(PageBound {
@@ -404,13 +403,15 @@ async fn pages_of(
             })
         })
         .collect();
-    pages.sort_by_key(|p| p.index);
-    Ok(pages)
+    bounds.sort_by_key(|p| p.index);
+    bounds.dedup_by_key(|p| p.index);
+    Ok(bounds)
 }
 
 /// The members of a page and their content: each observation's own statements, its result
 /// and its phenomenon time (with the interval's instants), so that a client following the
-/// member-extraction algorithm with the stream's shape gets the whole observation.
+/// member-extraction algorithm with the stream's shape gets the whole observation. Read by
+/// index lookups, level by level.
 async fn page_members(
     state: &web::Data<AppState>,
     stream: &str,
@@ -421,58 +422,25 @@ async fn page_members(
         &day_node(&format!("{}{stream}", stored_prefix(state)), day),
         index,
     );
-    let graph = index_graph(state);
-    let member_rows = select(
+    let page_triples = about(
         state,
-        format!(
-            "SELECT ?m WHERE {{ GRAPH <{graph}> {{ <{page}> <{}> ?m }} }}",
-            tree::MEMBER.as_str()
-        ),
-        MAX_MEMBERS,
+        vec![NamedNode::new_unchecked(page)],
+        Some(tree::MEMBER),
     )
     .await?;
-    let mut members: Vec<NamedNode> = member_rows
-        .iter()
-        .filter_map(|row| iri_of(&row[0]))
-        .map(NamedNode::new_unchecked)
-        .collect();
+    let mut members = linked(&page_triples, tree::MEMBER);
+    members.truncate(MAX_MEMBERS);
     members.sort_unstable();
-    let content_rows = select(
-        state,
-        format!(
-            "SELECT DISTINCT ?s ?p ?o WHERE {{
-               GRAPH <{graph}> {{ <{page}> <{member}> ?m }}
-               {{ ?m ?p ?o BIND(?m AS ?s) }}
-               UNION {{ ?m <{result}> ?s . ?s ?p ?o }}
-               UNION {{ ?m <{phenomenon}> ?s . ?s ?p ?o }}
-               UNION {{ ?m <{phenomenon}> ?t . ?t <{beginning}>|<{end}> ?s . ?s ?p ?o }}
-             }}",
-            member = tree::MEMBER.as_str(),
-            result = sosa::HAS_RESULT.as_str(),
-            phenomenon = sosa::PHENOMENON_TIME.as_str(),
-            beginning = time::HAS_BEGINNING.as_str(),
-            end = time::HAS_END.as_str(),
-        ),
-        MAX_MEMBERS.saturating_mul(40),
-    )
-    .await?;
-    let mut seen = HashSet::new();
-    let content = content_rows
-        .into_iter()
-        .filter_map(|mut row| {
-            let object = row.get_mut(2)?.take()?;
-            let predicate = match row.get_mut(1)?.take()? {
-                Term::NamedNode(n) => n,
-                _ => return None,
-            };
-            let subject = match row.first_mut()?.take()? {
-                Term::NamedNode(n) => n,
-                _ => return None,
-            };
-            Some(Triple::new(subject, predicate, object))
-        })
-        .filter(|t| seen.insert(t.clone()))
-        .collect();
+    let mut content = about(state, members.clone(), None).await?;
+    let mut next: Vec<NamedNode> = linked(&content, sosa::HAS_RESULT);
+    next.extend(linked(&content, sosa::PHENOMENON_TIME));
+    let times = about(state, next, None).await?;
+    let mut instants = linked(&times, time::HAS_BEGINNING);
+    instants.extend(linked(&times, time::HAS_END));
+    instants.sort_unstable();
+    instants.dedup();
+    content.extend(times);
+    content.extend(about(state, instants, None).await?);
     Ok((members, content))
 }
 

@@ -205,6 +205,15 @@ pub trait ObservationStore: Send + Sync {
         limit: usize,
     ) -> Result<PatternPage, StoreError>;
 
+    /// Every triple whose subject is one of `subjects` (and whose predicate is `predicate`,
+    /// when given), in any graph, each once, in subject order. For describing known resources
+    /// (event-stream nodes and their members) by index lookups, without the cost of a query.
+    fn triples_about(
+        &self,
+        subjects: &[NamedNode],
+        predicate: Option<&NamedNode>,
+    ) -> Result<Vec<Triple>, StoreError>;
+
     /// Counts the quads matching `pattern`, stopping at `cap`.
     fn count_pattern(&self, pattern: &QuadPattern, cap: u64) -> Result<PatternCount, StoreError>;
 

@@ -552,6 +552,56 @@ impl ObservationStore for EmbeddedStore {
         Ok(PatternPage { quads, has_more })
     }
 
+    fn triples_about(
+        &self,
+        subjects: &[NamedNode],
+        predicate: Option<&NamedNode>,
+    ) -> Result<Vec<oxrdf::Triple>, StoreError> {
+        // One query per chunk: the engine reads all lookups of a chunk from one snapshot,
+        // which is far cheaper than one snapshot per subject.
+        const CHUNK: usize = 1_000;
+        let mut triples = Vec::new();
+        let mut seen = HashSet::new();
+        let predicate_term = predicate.map_or_else(|| "?p".to_owned(), ToString::to_string);
+        let any = QuadPattern {
+            subject: None,
+            predicate: None,
+            object: None,
+            graph: GraphSelector::Any,
+        };
+        for chunk in subjects.chunks(CHUNK) {
+            let mut query = String::from("SELECT ?s ?p ?o WHERE { VALUES ?s {");
+            for subject in chunk {
+                query.push(' ');
+                query.push_str(&subject.to_string());
+            }
+            query.push_str(&format!(" }} ?s {predicate_term} ?o }}"));
+            let QueryResults::Solutions(solutions) = self.evaluate_pattern_query(&query, &any)?
+            else {
+                continue;
+            };
+            for solution in solutions {
+                let solution = solution.map_err(|e| StoreError::QueryEvaluation(e.to_string()))?;
+                let (Some(Term::NamedNode(subject)), Some(object)) =
+                    (solution.get("s"), solution.get("o"))
+                else {
+                    continue;
+                };
+                let predicate = match (predicate, solution.get("p")) {
+                    (Some(p), _) => p.clone(),
+                    (None, Some(Term::NamedNode(p))) => p.clone(),
+                    _ => continue,
+                };
+                let triple = oxrdf::Triple::new(subject.clone(), predicate, object.clone());
+                // A statement held in several graphs is told once.
+                if seen.insert(triple.clone()) {
+                    triples.push(triple);
+                }
+            }
+        }
+        Ok(triples)
+    }
+
     fn count_pattern(&self, pattern: &QuadPattern, cap: u64) -> Result<PatternCount, StoreError> {
         let limit = if cap == u64::MAX {
             String::new()
