@@ -267,29 +267,48 @@ pub async fn node(
             if is_expired(day, &state.config.event_streams, now) {
                 return Err(gone(&path));
             }
-            let pages = pages_of(&state, &stream, day).await?;
-            if !pages.iter().any(|p| p.index == index) {
+            let day_iri = day_node(&format!("{}{stream}", stored_prefix(&state)), day);
+            let this_and_next = vec![
+                NamedNode::new_unchecked(page_node(&day_iri, index)),
+                NamedNode::new_unchecked(page_node(&day_iri, index.saturating_add(1))),
+            ];
+            let known = about(&state, this_and_next.clone(), Some(belfort::FIRST_ISSUED)).await?;
+            let exists = |page: &NamedNode| {
+                known.iter().any(
+                    |t| matches!(&t.subject, oxrdf::NamedOrBlankNode::NamedNode(n) if n == page),
+                )
+            };
+            if !exists(&this_and_next[0]) {
                 return Err(ApiError::not_found(format!(
                     "stream `{stream}` has no page {index} on {day}"
                 )));
             }
-            let closed = is_day_over(day, now) || pages.iter().any(|p| p.index > index);
+            let closed = is_day_over(day, now) || exists(&this_and_next[1]);
+            let media_type = crate::negotiate::choose(&request, RDF_MEDIA_TYPES)
+                .ok_or_else(|| ApiError::not_acceptable(RDF_MEDIA_TYPES))?;
+            // A closed page never changes: once rendered, it is served from memory.
+            let cache_key = format!("ldes {media_type} {path}");
+            if closed && let Some(body) = state.page_cache.get(&cache_key) {
+                crate::metrics::Metrics::bump(&state.metrics.page_cache_hits);
+                return Ok(reply(&request, media_type, body, IMMUTABLE));
+            }
             let (members, content) = page_members(&state, &stream, day, index).await?;
             let triples = state
                 .event_streams
                 .page(&stream, day, index, &members, content);
-            let cache = if closed { IMMUTABLE } else { &open };
             let title = format!("Event stream {stream}, {day}, page {index}");
             let text = format!(
                 "{} members: ask for an RDF syntax to read them.",
                 members.len()
             );
-            respond(
-                &request,
-                triples,
-                || note_page(&state, &title, &text),
-                cache,
-            )
+            let body: web::Bytes =
+                render(media_type, triples, || note_page(&state, &title, &text))?.into();
+            if closed {
+                state.page_cache.put(&cache_key, body.clone());
+                Ok(reply(&request, media_type, body, IMMUTABLE))
+            } else {
+                Ok(reply(&request, media_type, body, &open))
+            }
         }
     }
 }
@@ -444,8 +463,7 @@ async fn page_members(
     Ok((members, content))
 }
 
-/// Serialises `triples` as negotiated; the ETag is a digest of the bytes, so a document that
-/// does not change keeps its validator.
+/// Serialises `triples` as negotiated and answers with it.
 fn respond(
     request: &HttpRequest,
     triples: Vec<Triple>,
@@ -454,29 +472,47 @@ fn respond(
 ) -> Result<HttpResponse, ApiError> {
     let media_type = crate::negotiate::choose(request, RDF_MEDIA_TYPES)
         .ok_or_else(|| ApiError::not_acceptable(RDF_MEDIA_TYPES))?;
-    let body = if media_type == HTML {
-        html_page().into_bytes()
-    } else {
-        // In one canonical order: the same data gives the same bytes whatever order the
-        // store answered in, and Turtle states each node in one block.
-        let mut triples = triples;
-        triples.sort_by_cached_key(ToString::to_string);
-        triples.dedup();
-        respond::serialize_triples(media_type, triples)?
-    };
+    let body = render(media_type, triples, html_page)?;
+    Ok(reply(request, media_type, body.into(), cache_control))
+}
+
+/// The bytes of a document: HTML for people, else the triples in one canonical order (the same
+/// data gives the same bytes whatever order the store answered in, and Turtle states each
+/// node in one block).
+fn render(
+    media_type: &str,
+    mut triples: Vec<Triple>,
+    html_page: impl FnOnce() -> String,
+) -> Result<Vec<u8>, ApiError> {
+    if media_type == HTML {
+        return Ok(html_page().into_bytes());
+    }
+    triples.sort_by_cached_key(ToString::to_string);
+    triples.dedup();
+    respond::serialize_triples(media_type, triples)
+}
+
+/// A 200 (or a 304 for a client that has it) whose ETag is a digest of the bytes, so a
+/// document that does not change keeps its validator.
+fn reply(
+    request: &HttpRequest,
+    media_type: &str,
+    body: web::Bytes,
+    cache_control: &str,
+) -> HttpResponse {
     let mut digest = Sha256::new();
     digest.update(media_type.as_bytes());
     digest.update(&body);
     let etag = format!("\"{}\"", &hex::encode(digest.finalize())[..32]);
     if respond::is_not_modified(request, &etag) {
-        return Ok(respond::not_modified(&etag, cache_control));
+        return respond::not_modified(&etag, cache_control);
     }
     let mut response = respond::representation(media_type, body, &etag, cache_control);
     response.headers_mut().insert(
         header::HeaderName::from_static("x-content-type-options"),
         header::HeaderValue::from_static("nosniff"),
     );
-    Ok(response)
+    response
 }
 
 #[cfg(test)]

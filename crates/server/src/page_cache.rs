@@ -11,7 +11,7 @@ use actix_web::web::Bytes;
 use lru::LruCache;
 
 /// The largest single page kept.
-const MAX_ENTRY_BYTES: usize = 1024 * 1024;
+const MAX_ENTRY_BYTES: usize = 4 * 1024 * 1024;
 
 /// Rendered pages, least recently used evicted first, at most `capacity` bytes in all.
 pub struct PageCache {
