@@ -112,6 +112,7 @@ impl ServeArgs {
             event_streams: EventStreamSettings {
                 polling_interval: event_streams.polling_interval,
                 retention_days: event_streams.retention_days,
+                ..EventStreamSettings::default()
             },
             ..ServerConfig::default()
         })

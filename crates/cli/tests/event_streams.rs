@@ -477,6 +477,7 @@ fn days_past_retention_are_gone_and_nothing_points_at_them() {
     let retaining = harness.serve(EventStreamSettings {
         polling_interval: 30,
         retention_days: Some(30),
+        ..EventStreamSettings::default()
     });
     let address = retaining.public_base().to_owned();
     let root_url = format!("{address}/ldes/all");

@@ -10,6 +10,7 @@
 //! relation points at them.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -40,6 +41,8 @@ pub struct EventStreamSettings {
     pub polling_interval: u32,
     /// Days of publication a stream keeps; older days answer 410. `None`: all.
     pub retention_days: Option<u32>,
+    /// Nodes built at once; more requests are answered 429 with `Retry-After`.
+    pub max_concurrent_nodes: usize,
 }
 
 impl Default for EventStreamSettings {
@@ -47,8 +50,56 @@ impl Default for EventStreamSettings {
         Self {
             polling_interval: 60,
             retention_days: None,
+            max_concurrent_nodes: 16,
         }
     }
+}
+
+/// Counts the nodes being built against the limit.
+pub struct NodeSlots {
+    running: AtomicUsize,
+    limit: usize,
+}
+
+/// A node being built; its slot is given back when it is dropped.
+pub struct NodeSlot<'a>(&'a NodeSlots);
+
+impl NodeSlots {
+    /// At most `limit` nodes at once.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            running: AtomicUsize::new(0),
+            limit: limit.max(1),
+        }
+    }
+
+    /// A slot, or `None` when all are taken.
+    pub fn enter(&self) -> Option<NodeSlot<'_>> {
+        self.running
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                (n < self.limit).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| NodeSlot(self))
+    }
+}
+
+impl Drop for NodeSlot<'_> {
+    fn drop(&mut self) {
+        self.0.running.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn overloaded(limit: usize) -> ApiError {
+    ApiError::new(
+        StatusCode::TOO_MANY_REQUESTS,
+        "overloaded",
+        "Too many requests",
+        format!(
+            "{limit} event-stream nodes are being built, the most this server builds at once; retry shortly"
+        ),
+    )
+    .with_retry_after(1)
 }
 
 /// The published shape of the members (`tree:shape`).
@@ -214,6 +265,10 @@ pub async fn node(
             "no event stream node `{path}`"
         )));
     };
+    let _slot = state
+        .node_slots
+        .enter()
+        .ok_or_else(|| overloaded(state.config.event_streams.max_concurrent_nodes))?;
     let now = Utc::now();
     let open = format!(
         "public, max-age={}",
@@ -518,6 +573,18 @@ fn reply(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn node_slots_are_bounded_and_given_back() {
+        let slots = NodeSlots::new(2);
+        let first = slots.enter();
+        let second = slots.enter();
+        assert!(first.is_some() && second.is_some());
+        assert!(slots.enter().is_none());
+        drop(first);
+        assert!(slots.enter().is_some());
+        assert_eq!(overloaded(2).status, StatusCode::TOO_MANY_REQUESTS);
+    }
 
     #[test]
     fn paths_name_roots_days_and_pages() {
