@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use belfort_harvest::{DEFAULT_MAX_PAYLOAD_BYTES, FeedSpec, SourceKind};
+use belfort_harvest::{CsvMapping, DEFAULT_MAX_PAYLOAD_BYTES, FeedSpec, SourceKind};
 use belfort_model::{Catalogue, FeedId, IriMinter};
 use serde::Deserialize;
 
@@ -101,6 +101,8 @@ struct FeedEntry {
     #[allow(dead_code, reason = "read by the scheduler of `belfort serve`")]
     schedule: Option<String>,
     max_payload_bytes: Option<u64>,
+    /// The column mapping of a `csv` feed.
+    csv: Option<CsvMapping>,
     #[allow(dead_code, reason = "documentation for data stewards")]
     description: Option<String>,
 }
@@ -246,6 +248,28 @@ fn read_city(path: &Path, catalogue: &Catalogue) -> Result<Vec<FeedSpec>, Vec<St
             spec.sensor_namespace = namespace;
         }
         spec.max_payload_bytes = entry.max_payload_bytes.unwrap_or(DEFAULT_MAX_PAYLOAD_BYTES);
+        match (&entry.csv, kind) {
+            (Some(mapping), SourceKind::Csv) => {
+                errors.extend(
+                    mapping
+                        .problems(catalogue)
+                        .into_iter()
+                        .map(|p| format!("feeds.{name}.{p}")),
+                );
+            }
+            (None, SourceKind::Csv) => {
+                errors.push(format!(
+                    "feeds.{name}: a csv feed needs a [feeds.{name}.csv] table"
+                ));
+            }
+            (Some(_), _) => {
+                errors.push(format!(
+                    "feeds.{name}.csv: only a feed of kind \"csv\" takes a csv table"
+                ));
+            }
+            (None, _) => {}
+        }
+        spec.csv = entry.csv;
         feeds.push(spec);
     }
     if errors.is_empty() {

@@ -163,9 +163,20 @@ fn demo_harvests_every_bundled_feed() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("gent/parking-garages: 6 records"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("gent/parking-datex2: 12 records"));
     assert!(String::from_utf8_lossy(&output.stderr).contains("gent/telraam-live: 4 records"));
+    for csv_feed in [
+        "gent/bike-counter-coupure: 36 records, 36 observations",
+        "gent/park-and-ride: 5 records, 15 observations",
+        "leuven/noise-naamsestraat: 40 records, 160 observations",
+        "vlaanderen/curieuzeneuzen-2018: 30 records, 30 observations",
+    ] {
+        assert!(
+            String::from_utf8_lossy(&output.stderr).contains(csv_feed),
+            "{csv_feed}"
+        );
+    }
     assert_eq!(
         observation_count(data.path()),
-        338 + 38 + 60 + 32 + 24 + 18 + 12 + 5
+        338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 + 160 + 30
     );
 }
 
@@ -347,7 +358,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
         .unwrap();
     assert_eq!(
         answer["results"]["bindings"][0]["n"]["value"],
-        (338 + 38 + 60 + 32 + 24 + 18 + 12 + 5).to_string()
+        (338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 + 160 + 30).to_string()
     );
     let fragment = client
         .get(format!("{address}/fragments"))
@@ -389,7 +400,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
     assert_eq!(
         runs.matches("<http://www.w3.org/ns/shacl#ValidationReport>")
             .count(),
-        8,
+        12,
         "{runs}"
     );
     let telraam = get("/quality/gent/telraam", "text/turtle");

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod csv_mapping;
 mod datex2;
 mod error;
 mod fetch;
@@ -17,6 +18,7 @@ mod telraam_live;
 
 use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
 
+pub use csv_mapping::{CsvMapping, TimeColumns, ValueColumn};
 pub use error::HarvestError;
 pub use fetch::{DEFAULT_MAX_PAYLOAD_BYTES, fetch};
 pub use locate::{record_lines, records_lines};
@@ -41,6 +43,8 @@ pub enum SourceKind {
     Datex2Parking,
     /// Telraam `traffic_snapshot_live` (GeoJSON, `""` for missing numbers).
     TelraamLive,
+    /// Any CSV export, mapped by the feed's `[csv]` table.
+    Csv,
 }
 
 impl SourceKind {
@@ -55,6 +59,7 @@ impl SourceKind {
             "opendatasoft-parking" => Some(Self::OpendatasoftParking),
             "datex2-parking" => Some(Self::Datex2Parking),
             "telraam-live" => Some(Self::TelraamLive),
+            "csv" => Some(Self::Csv),
             _ => None,
         }
     }
@@ -69,6 +74,7 @@ impl SourceKind {
         "opendatasoft-parking",
         "datex2-parking",
         "telraam-live",
+        "csv",
     ];
 }
 
@@ -85,6 +91,8 @@ pub struct FeedSpec {
     pub sensor_namespace: String,
     /// Payloads above this size are refused.
     pub max_payload_bytes: u64,
+    /// How a CSV export maps onto observations (kind `csv`).
+    pub csv: Option<CsvMapping>,
 }
 
 impl FeedSpec {
@@ -99,6 +107,7 @@ impl FeedSpec {
             SourceKind::SensorThings => "sensorthings".to_owned(),
             SourceKind::OpendatasoftParking => "parking".to_owned(),
             SourceKind::Datex2Parking => "datex2".to_owned(),
+            SourceKind::Csv => "csv".to_owned(),
         };
         Self {
             id,
@@ -106,6 +115,7 @@ impl FeedSpec {
             locations: Vec::new(),
             sensor_namespace,
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
+            csv: None,
         }
     }
 }
@@ -159,6 +169,7 @@ pub fn map_payload(
             sensor_community_archive::map_archive_csv(feed, catalogue, file, payload)
         }
         SourceKind::TelraamLive => telraam_live::map_snapshot(feed, catalogue, file, payload),
+        SourceKind::Csv => csv_mapping::map_csv(feed, catalogue, file, payload),
         SourceKind::OpendatasoftParking => {
             opendatasoft::map_records(feed, catalogue, file, payload)
         }

@@ -7,6 +7,7 @@ use belfort_harvest::{FeedSpec, HarvestError, MappedPayload, SourceKind, fetch, 
 use belfort_model::{Catalogue, FeedId};
 use proptest::prelude::*;
 
+mod csv_mapping;
 mod datex2;
 mod irceline;
 mod opendatasoft;
