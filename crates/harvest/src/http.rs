@@ -165,6 +165,19 @@ impl HttpFetcher {
             let retry_after = match outcome {
                 Ok(response) => {
                     let status = response.status().as_u16();
+                    if (300..400).contains(&status) && status != 304 {
+                        // A redirect the policy did not follow (another scheme, a bad target).
+                        let target = response
+                            .headers()
+                            .get(reqwest::header::LOCATION)
+                            .and_then(|v| v.to_str().ok())
+                            .unwrap_or("nowhere")
+                            .to_owned();
+                        return Err(FetchError::Refused {
+                            url: url.to_owned(),
+                            message: format!("the redirect to {target} is not followed"),
+                        });
+                    }
                     if !is_retryable(status) {
                         return self.read(url, response);
                     }

@@ -9,6 +9,7 @@ use proptest::prelude::*;
 
 mod csv_mapping;
 mod datex2;
+mod http;
 mod irceline;
 mod opendatasoft;
 mod sensorthings;
