@@ -39,3 +39,43 @@ pub fn telraam_reports(first_segment: u64, segments: u64, hours: u64, seed: u64)
     text.push_str("]}");
     text
 }
+
+/// Reports per segment in a batch payload (one per hour).
+pub const HOURS_PER_SEGMENT: u64 = 1000;
+/// Observations per report (car, bike, pedestrian, heavy, V85).
+pub const OBSERVATIONS_PER_REPORT: u64 = 5;
+
+/// N synthetic observations cut into payloads of about `per_batch` observations each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SyntheticBatches {
+    /// Segments per payload.
+    pub segments_per_batch: u64,
+    /// Payloads.
+    pub batches: u64,
+}
+
+impl SyntheticBatches {
+    /// The payloads for `total` observations, `per_batch` per payload.
+    pub fn new(total: u64, per_batch: u64) -> Self {
+        let segments_per_batch = (per_batch / OBSERVATIONS_PER_REPORT)
+            .div_ceil(HOURS_PER_SEGMENT)
+            .max(1);
+        let batches = (total / OBSERVATIONS_PER_REPORT)
+            .div_ceil(HOURS_PER_SEGMENT)
+            .div_ceil(segments_per_batch);
+        Self {
+            segments_per_batch,
+            batches,
+        }
+    }
+
+    /// Payload number `batch` (its segments follow the previous payload's).
+    pub fn payload(&self, batch: u64) -> String {
+        telraam_reports(
+            1 + batch * self.segments_per_batch,
+            self.segments_per_batch,
+            HOURS_PER_SEGMENT,
+            batch,
+        )
+    }
+}

@@ -292,8 +292,8 @@ fn kill_9_during_a_bulk_batch_leaves_none_or_all_of_it() {
 
 #[test]
 fn kill_9_during_a_transactional_batch_leaves_none_or_all_of_it() {
-    // 2 000 reports = 10 000 observations ≈ 130 000 quads: the write-batch path.
-    kill_during_ingest_finds_none_or_all(2_000, &[40, 80, 95]);
+    // 200 reports = 1 000 observations ≈ 13 000 quads: the write-batch path.
+    kill_during_ingest_finds_none_or_all(200, &[40, 80, 95]);
 }
 
 /// Kills the child process when the test ends, however it ends.

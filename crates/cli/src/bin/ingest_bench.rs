@@ -11,12 +11,9 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use belfort::config;
 use belfort::pipeline::{Payload, Pipeline, Validation};
-use belfort::synthetic::telraam_reports;
-use belfort_model::Catalogue;
+use belfort::synthetic::{HOURS_PER_SEGMENT, SyntheticBatches, telraam_reports};
+use belfort_model::{Catalogue, FeedId};
 use belfort_store::{DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive};
-
-const OBSERVATIONS_PER_RECORD: u64 = 5;
-const HOURS_PER_SEGMENT: u64 = 1000;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -40,19 +37,13 @@ fn main() -> anyhow::Result<()> {
         .get(1)
         .map_or(Ok(100_000), |a| a.parse())
         .context("BATCH_OBSERVATIONS")?;
-    let segments_per_batch = (per_batch / OBSERVATIONS_PER_RECORD)
-        .div_ceil(HOURS_PER_SEGMENT)
-        .max(1);
-    let batches = (total / OBSERVATIONS_PER_RECORD)
-        .div_ceil(HOURS_PER_SEGMENT)
-        .div_ceil(segments_per_batch);
+    let plan = SyntheticBatches::new(total, per_batch);
+    let (batches, segments_per_batch) = (plan.batches, plan.segments_per_batch);
 
     let catalogue = Catalogue::bundled()?;
     let config = config::load_demo(None, &catalogue)?;
     let feed = config
-        .feeds
-        .iter()
-        .find(|f| f.id.to_string() == "gent/telraam")
+        .feed(&FeedId::parse("gent/telraam")?)
         .context("gent/telraam")?;
     let dir = tempfile::tempdir()?;
 
@@ -62,13 +53,7 @@ fn main() -> anyhow::Result<()> {
     let payloads: Vec<Payload> = (0..batches)
         .map(|b| Payload {
             source: format!("synthetic-{b}.json"),
-            bytes: telraam_reports(
-                1 + b * segments_per_batch,
-                segments_per_batch,
-                HOURS_PER_SEGMENT,
-                b,
-            )
-            .into_bytes(),
+            bytes: plan.payload(b).into_bytes(),
         })
         .collect();
 

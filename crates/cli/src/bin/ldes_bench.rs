@@ -12,16 +12,13 @@ use std::time::Instant;
 use anyhow::{Context, bail};
 use belfort::config;
 use belfort::pipeline::{Payload, Pipeline, Validation};
-use belfort::synthetic::telraam_reports;
-use belfort_model::Catalogue;
+use belfort::synthetic::SyntheticBatches;
+use belfort_model::{Catalogue, FeedId};
 use belfort_store::{
     EmbeddedStore, GraphSelector, ObservationStore, PatternCount, PayloadArchive, QuadPattern,
     QueryAnswer, QueryOptions,
 };
 use belfort_vocab::tree;
-
-const OBSERVATIONS_PER_RECORD: u64 = 5;
-const HOURS_PER_SEGMENT: u64 = 1000;
 
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -34,19 +31,13 @@ fn main() -> anyhow::Result<()> {
         .get(2)
         .map_or(Ok(100_000), |a| a.parse())
         .context("BATCH_OBSERVATIONS")?;
-    let segments_per_batch = (per_batch / OBSERVATIONS_PER_RECORD)
-        .div_ceil(HOURS_PER_SEGMENT)
-        .max(1);
-    let batches = (total / OBSERVATIONS_PER_RECORD)
-        .div_ceil(HOURS_PER_SEGMENT)
-        .div_ceil(segments_per_batch);
+    let plan = SyntheticBatches::new(total, per_batch);
+    let batches = plan.batches;
 
     let catalogue = Catalogue::bundled()?;
     let config = config::load_demo(None, &catalogue)?;
     let feed = config
-        .feeds
-        .iter()
-        .find(|f| f.id.to_string() == "gent/telraam")
+        .feed(&FeedId::parse("gent/telraam")?)
         .context("gent/telraam")?;
     std::fs::create_dir_all(&dir)?;
     let store = EmbeddedStore::open(&dir.join("store"))?;
@@ -72,13 +63,7 @@ fn main() -> anyhow::Result<()> {
     for batch in 0..batches {
         let payload = Payload {
             source: format!("synthetic-{batch}.json"),
-            bytes: telraam_reports(
-                1 + batch * segments_per_batch,
-                segments_per_batch,
-                HOURS_PER_SEGMENT,
-                batch,
-            )
-            .into_bytes(),
+            bytes: plan.payload(batch).into_bytes(),
         };
         let started = Instant::now();
         let report = pipeline.ingest(feed, std::slice::from_ref(&payload))?;
