@@ -369,6 +369,47 @@ fn a_closed_page_never_changes_and_an_open_one_says_so() {
     let pages: Vec<String> = relations(&triples(&day), &day).into_keys().collect();
     assert!(pages.len() > 2, "{pages:?}");
     let first = format!("{day}/0");
+    // Every node in every syntax the server offers, by content negotiation.
+    for accept in [
+        "text/turtle",
+        "application/trig",
+        "application/n-quads",
+        "application/ld+json",
+        "text/html",
+    ] {
+        for url in [
+            format!("{address}/ldes"),
+            format!("{address}/ldes/all"),
+            day.clone(),
+            first.clone(),
+        ] {
+            let response = reqwest::blocking::Client::new()
+                .get(&url)
+                .header("Accept", accept)
+                .send()
+                .unwrap();
+            assert_eq!(response.status(), 200, "{url} as {accept}");
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            assert!(content_type.starts_with(accept), "{url}: {content_type}");
+            assert_eq!(response.headers()["vary"], "Accept");
+            let body = response.bytes().unwrap();
+            if accept == "text/html" {
+                assert!(
+                    String::from_utf8_lossy(&body).contains("Event stream"),
+                    "{url}"
+                );
+            } else {
+                let format = oxrdfio::RdfFormat::from_media_type(accept).unwrap();
+                let parsed = oxrdfio::RdfParser::from_format(format)
+                    .for_slice(&body)
+                    .collect::<Result<Vec<_>, _>>();
+                assert!(parsed.is_ok_and(|q| !q.is_empty()), "{url} as {accept}");
+            }
+        }
+    }
     let before = get(&first);
     let cache = before.headers()["cache-control"]
         .to_str()
