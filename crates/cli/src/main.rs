@@ -217,9 +217,10 @@ enum Command {
         /// Keep polling the nodes that may change, every `--interval` seconds.
         #[arg(long)]
         follow: bool,
-        /// Seconds between polls with `--follow`.
-        #[arg(long, default_value_t = 60)]
-        interval: u64,
+        /// Seconds between polls with `--follow`; default: the stream's `ldes:pollingInterval`,
+        /// else 60.
+        #[arg(long)]
+        interval: Option<u64>,
     },
     /// Write everything in the store to standard output.
     Export {
@@ -477,7 +478,8 @@ fn run(command: Command) -> anyhow::Result<u8> {
                         EXIT_PROBLEMS
                     });
                 }
-                std::thread::sleep(std::time::Duration::from_secs(interval.max(1)));
+                let wait = interval.or(report.polling_interval).unwrap_or(60).max(1);
+                std::thread::sleep(std::time::Duration::from_secs(wait));
             }
         }
     }

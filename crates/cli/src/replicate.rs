@@ -74,6 +74,8 @@ pub struct ReplicationReport {
     pub new_members: u64,
     /// Nodes that could not be read, with why.
     pub failures: Vec<String>,
+    /// The stream's `ldes:pollingInterval` in seconds, when its first node states one.
+    pub polling_interval: Option<u64>,
 }
 
 /// Follows remote streams into a store.
@@ -105,6 +107,7 @@ impl Replicator<'_> {
         let mut queue = VecDeque::new();
         if let Ok(Read::Node { node, .. }) = &first {
             stream.clone_from(&node.stream);
+            report.polling_interval = node.polling_interval;
             if let Some(view) = &node.view
                 && view.as_str() != url
                 && visited.insert(view.as_str().to_owned())
