@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use belfort_harvest::http::{FetchError, HttpFetcher};
+use belfort_harvest::http::HttpFetcher;
 use belfort_harvest::ldes::{ACCEPT, read_node};
 use belfort_model::{IriMinter, ObservationRdf, date_time_literal};
 use belfort_store::{IngestBatch, ObservationStore};
@@ -193,7 +193,7 @@ impl Replicator<'_> {
     fn read(&self, node_url: &str, stream: Option<&NamedNode>) -> anyhow::Result<Read> {
         let fetched = match self.fetcher.get(node_url, ACCEPT) {
             Ok(fetched) => fetched,
-            Err(error) => return Ok(Read::Failed(describe(&error))),
+            Err(error) => return Ok(Read::Failed(error.to_string())),
         };
         if fetched.status == 410 {
             return Ok(Read::Gone);
@@ -355,10 +355,6 @@ impl Replicator<'_> {
         self.state_dir
             .join(format!("{}.json", hex::encode(&digest[..8])))
     }
-}
-
-fn describe(error: &FetchError) -> String {
-    error.to_string()
 }
 
 fn load_state(path: &Path, url: &str) -> anyhow::Result<ReplicationState> {

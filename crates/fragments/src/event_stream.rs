@@ -168,11 +168,7 @@ impl EventStreamDocuments {
             triples.push(Triple::new(policy, tree::VALUE, value));
         }
         for &day in days {
-            let start = day_start(day);
-            let end = day
-                .checked_add_days(Days::new(1))
-                .map(day_start)
-                .unwrap_or(start);
+            let (start, end) = day_bounds(day);
             let target = self.day_iri(stream, day);
             let key = day.format("%Y-%m-%d").to_string();
             triples.extend(relation_pair(&root, &key, &target, start, end));
@@ -185,10 +181,7 @@ impl EventStreamDocuments {
     pub fn day(&self, stream: &str, day: NaiveDate, pages: &[PageBound]) -> Vec<Triple> {
         let node = self.day_iri(stream, day);
         let mut triples = vec![Triple::new(node.clone(), rdf::TYPE, tree::NODE)];
-        let day_end = day
-            .checked_add_days(Days::new(1))
-            .map(day_start)
-            .unwrap_or_else(|| day_start(day));
+        let (_, day_end) = day_bounds(day);
         for (position, page) in pages.iter().enumerate() {
             let end = pages
                 .get(position + 1)
@@ -231,12 +224,15 @@ fn fragment(iri: &NamedNode, name: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{}#{name}", iri.as_str()))
 }
 
-fn day_start(day: NaiveDate) -> DateTime<Utc> {
-    day.and_time(chrono::NaiveTime::MIN).and_utc()
+/// A UTC day as `[start, end)`.
+pub fn day_bounds(day: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    let end = day.checked_add_days(Days::new(1)).map_or(start(day), start);
+    (start(day), end)
 }
 
 /// The lexical form of a bound: UTC with microseconds, as the members' `dct:issued`.
-pub fn time_literal(at: DateTime<Utc>) -> Literal {
+fn time_literal(at: DateTime<Utc>) -> Literal {
     Literal::new_typed_literal(
         at.format("%Y-%m-%dT%H:%M:%S%.6fZ").to_string(),
         xsd::DATE_TIME,

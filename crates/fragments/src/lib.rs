@@ -6,6 +6,6 @@ mod page;
 mod selector;
 
 pub use error::SelectorError;
-pub use event_stream::{EventStreamDocuments, PageBound, time_literal};
+pub use event_stream::{EventStreamDocuments, PageBound, day_bounds};
 pub use page::{FragmentDocument, FragmentPageBuilder};
 pub use selector::{GraphSelection, Selector, object_parameter};

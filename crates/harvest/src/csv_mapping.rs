@@ -251,7 +251,12 @@ pub(crate) fn map_csv(
         .iter()
         .map(|h| h.trim().to_owned())
         .collect();
-    let index = |name: &str| headers.iter().position(|h| h == name);
+    // Column positions by name, looked up once per payload (the first of a repeated name wins).
+    let mut positions: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for (i, header) in headers.iter().enumerate() {
+        positions.entry(header.as_str()).or_insert(i);
+    }
+    let index = |name: &str| positions.get(name).copied();
     let mut missing: Vec<&str> = mapping.values.iter().map(|v| v.column.as_str()).collect();
     if let Some(time) = &mapping.time {
         missing.extend(time.columns.iter().map(String::as_str));
@@ -278,6 +283,14 @@ pub(crate) fn map_csv(
         .transpose()
         .map_err(|()| format_error("the period is not two RFC 3339 times".to_owned()))?;
     let interval = mapping.interval.as_deref().and_then(parse_duration);
+    let number = |text: &str| -> Option<f64> {
+        let parsed = if mapping.decimal_comma {
+            text.replace(',', ".").parse::<f64>()
+        } else {
+            text.parse::<f64>()
+        };
+        parsed.ok().filter(|v| v.is_finite())
+    };
     let mut mapped = MappedPayload::default();
     for row in reader.records() {
         let row = row.map_err(|e| {
@@ -350,14 +363,6 @@ pub(crate) fn map_csv(
                     "neither a time nor a period is configured".to_owned(),
                 ));
             }
-        };
-        let number = |text: &str| -> Option<f64> {
-            let text = if mapping.decimal_comma {
-                text.replace(',', ".")
-            } else {
-                text.to_owned()
-            };
-            text.parse::<f64>().ok().filter(|v| v.is_finite())
         };
         let point = match (&mapping.latitude, &mapping.longitude, &mapping.location) {
             (Some(lat), Some(lon), _) => wgs84_point(

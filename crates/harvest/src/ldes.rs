@@ -10,14 +10,12 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 
-use oxrdf::{NamedNode, NamedOrBlankNode, Term, Triple};
+use belfort_vocab::{ldes, rdf, tree};
+use oxrdf::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
 use oxrdfio::{RdfFormat, RdfParser};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
-const TREE: &str = "https://w3id.org/tree#";
-const LDES: &str = "https://w3id.org/ldes#";
-const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 /// Hops followed from a member into the document.
 const MAX_DEPTH: usize = 4;
 
@@ -97,10 +95,9 @@ pub fn read_node(
 }
 
 fn interpret(triples: &[Triple], expected_stream: Option<&NamedNode>) -> StreamNode {
-    let predicate = |local: &str| format!("{TREE}{local}");
-    let is = |t: &Triple, iri: &str| t.predicate.as_str() == iri;
+    let is = |t: &Triple, predicate: NamedNodeRef<'_>| t.predicate == predicate;
     let mut node = StreamNode::default();
-    if let Some(view) = triples.iter().find(|t| is(t, &predicate("view"))) {
+    if let Some(view) = triples.iter().find(|t| is(t, tree::VIEW)) {
         if let NamedOrBlankNode::NamedNode(stream) = &view.subject {
             node.stream = Some(stream.clone());
         }
@@ -111,7 +108,10 @@ fn interpret(triples: &[Triple], expected_stream: Option<&NamedNode>) -> StreamN
     if node.stream.is_none() {
         node.stream = triples
             .iter()
-            .find(|t| is(t, RDF_TYPE) && t.object.to_string() == format!("<{LDES}EventStream>"))
+            .find(|t| {
+                is(t, rdf::TYPE)
+                    && matches!(&t.object, Term::NamedNode(n) if n.as_ref() == ldes::EVENT_STREAM)
+            })
             .and_then(|t| match &t.subject {
                 NamedOrBlankNode::NamedNode(n) => Some(n.clone()),
                 NamedOrBlankNode::BlankNode(_) => None,
@@ -119,7 +119,7 @@ fn interpret(triples: &[Triple], expected_stream: Option<&NamedNode>) -> StreamN
     }
     node.polling_interval = triples
         .iter()
-        .find(|t| is(t, &format!("{LDES}pollingInterval")))
+        .find(|t| is(t, ldes::POLLING_INTERVAL))
         .and_then(|t| match &t.object {
             Term::Literal(l) => l.value().parse().ok(),
             _ => None,
@@ -129,17 +129,17 @@ fn interpret(triples: &[Triple], expected_stream: Option<&NamedNode>) -> StreamN
     let mut structure: HashSet<Term> = HashSet::new();
     let mut relation_targets = BTreeSet::new();
     for t in triples {
-        if is(t, &predicate("relation")) {
+        if is(t, tree::RELATION_PROPERTY) {
             structure.insert(t.subject.clone().into());
             structure.insert(t.object.clone());
         }
-        if is(t, &predicate("node")) {
+        if is(t, tree::NODE_PROPERTY) {
             structure.insert(t.object.clone());
             if let Term::NamedNode(target) = &t.object {
                 relation_targets.insert(target.as_str().to_owned());
             }
         }
-        if is(t, &predicate("view")) {
+        if is(t, tree::VIEW) {
             structure.insert(t.object.clone());
         }
     }
@@ -147,10 +147,9 @@ fn interpret(triples: &[Triple], expected_stream: Option<&NamedNode>) -> StreamN
         structure.insert(stream.clone().into());
     }
     node.relations = relation_targets.into_iter().collect();
-    let member_predicate = predicate("member");
     let members: Vec<NamedNode> = triples
         .iter()
-        .filter(|t| is(t, &member_predicate))
+        .filter(|t| is(t, tree::MEMBER))
         .filter(|t| {
             stream
                 .as_ref()
@@ -165,7 +164,7 @@ fn interpret(triples: &[Triple], expected_stream: Option<&NamedNode>) -> StreamN
         .collect();
     let mut by_subject: HashMap<&NamedOrBlankNode, Vec<&Triple>> = HashMap::new();
     for t in triples {
-        if !is(t, &member_predicate) {
+        if !is(t, tree::MEMBER) {
             by_subject.entry(&t.subject).or_default().push(t);
         }
     }

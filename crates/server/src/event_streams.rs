@@ -14,11 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use belfort_fragments::{EventStreamDocuments, PageBound};
+use belfort_fragments::{EventStreamDocuments, PageBound, day_bounds};
 use belfort_store::event_streams::{day_node, day_of, page_index_of, page_node};
 use belfort_store::{QueryAnswer, QueryOptions};
 use belfort_vocab::{belfort, sosa, time, tree};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use oxrdf::{NamedNode, Term, Triple};
 use sha2::{Digest, Sha256};
 
@@ -133,13 +133,9 @@ enum Target {
 fn is_stream_name(name: &str) -> bool {
     let segments: Vec<&str> = name.split('/').collect();
     (1..=3).contains(&segments.len())
-        && segments.iter().all(|s| {
-            !s.is_empty()
-                && s.len() <= 64
-                && s.starts_with(|c: char| c.is_ascii_lowercase())
-                && s.bytes()
-                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        })
+        && segments
+            .iter()
+            .all(|s| crate::quality::is_key(s) && s.starts_with(|c: char| c.is_ascii_lowercase()))
 }
 
 fn parse_target(path: &str) -> Option<Target> {
@@ -159,10 +155,7 @@ fn parse_target(path: &str) -> Option<Target> {
 }
 
 fn day_end(day: NaiveDate) -> DateTime<Utc> {
-    day.checked_add_days(Days::new(1))
-        .unwrap_or(day)
-        .and_time(chrono::NaiveTime::MIN)
-        .and_utc()
+    day_bounds(day).1
 }
 
 fn is_day_over(day: NaiveDate, now: DateTime<Utc>) -> bool {
@@ -176,12 +169,28 @@ fn is_expired(day: NaiveDate, settings: &EventStreamSettings, now: DateTime<Utc>
         .is_some_and(|days| day_end(day) + chrono::Duration::days(i64::from(days)) <= now)
 }
 
-fn stored_prefix(state: &AppState) -> String {
-    format!("{}ldes/", state.config.iri_base)
+/// Where the ingest wrote the member index: the graph, and the prefix of every stream root.
+#[derive(Debug, Clone)]
+pub struct StoredIndex {
+    /// The named graph of the index.
+    pub graph: NamedNode,
+    /// What every stored stream root starts with.
+    pub prefix: String,
 }
 
-fn index_graph(state: &AppState) -> String {
-    format!("{}graph/ldes", state.config.iri_base)
+impl StoredIndex {
+    /// The index the ingest writes for IRIs minted under `iri_base`.
+    pub fn for_base(iri_base: &str) -> Option<Self> {
+        let minter = belfort_model::IriMinter::new(iri_base).ok()?;
+        Some(Self {
+            graph: minter.event_stream_graph(),
+            prefix: minter.event_stream_prefix(),
+        })
+    }
+
+    fn root(&self, stream: &str) -> String {
+        format!("{}{stream}", self.prefix)
+    }
 }
 
 fn iri_of(term: &Option<Term>) -> Option<&str> {
@@ -193,11 +202,11 @@ fn iri_of(term: &Option<Term>) -> Option<&str> {
 
 /// The names of the streams that have members (`all`, `gent/traffic`), sorted.
 pub fn stream_names(state: &AppState) -> Result<Vec<String>, ApiError> {
-    let prefix = stored_prefix(state);
+    let prefix = &state.stored_index.prefix;
     let answer = state.store.query(
         &format!(
-            "SELECT DISTINCT ?root WHERE {{ GRAPH <{}> {{ ?root <{}> ?day }} }} ORDER BY ?root",
-            index_graph(state),
+            "SELECT DISTINCT ?root WHERE {{ GRAPH {} {{ ?root <{}> ?day }} }} ORDER BY ?root",
+            state.stored_index.graph,
             belfort::LDES_DAY.as_str()
         ),
         &QueryOptions {
@@ -212,7 +221,7 @@ pub fn stream_names(state: &AppState) -> Result<Vec<String>, ApiError> {
     Ok(rows
         .iter()
         .filter_map(|row| iri_of(&row[0]))
-        .filter_map(|root| root.strip_prefix(&prefix))
+        .filter_map(|root| root.strip_prefix(prefix.as_str()))
         .map(str::to_owned)
         .collect())
 }
@@ -322,7 +331,7 @@ pub async fn node(
             if is_expired(day, &state.config.event_streams, now) {
                 return Err(gone(&path));
             }
-            let day_iri = day_node(&format!("{}{stream}", stored_prefix(&state)), day);
+            let day_iri = day_node(&state.stored_index.root(&stream), day);
             let this_and_next = vec![
                 NamedNode::new_unchecked(page_node(&day_iri, index)),
                 NamedNode::new_unchecked(page_node(&day_iri, index.saturating_add(1))),
@@ -435,7 +444,7 @@ fn linked(triples: &[Triple], predicate: oxrdf::NamedNodeRef<'_>) -> Vec<NamedNo
 }
 
 async fn days_of(state: &web::Data<AppState>, stream: &str) -> Result<Vec<NaiveDate>, ApiError> {
-    let root = NamedNode::new_unchecked(format!("{}{stream}", stored_prefix(state)));
+    let root = NamedNode::new_unchecked(state.stored_index.root(stream));
     let triples = about(state, vec![root], Some(belfort::LDES_DAY)).await?;
     let mut days: Vec<NaiveDate> = linked(&triples, belfort::LDES_DAY)
         .iter()
@@ -451,7 +460,7 @@ async fn pages_of(
     stream: &str,
     day: NaiveDate,
 ) -> Result<Vec<PageBound>, ApiError> {
-    let day_iri = day_node(&format!("{}{stream}", stored_prefix(state)), day);
+    let day_iri = day_node(&state.stored_index.root(stream), day);
     let day_triples = about(
         state,
         vec![NamedNode::new_unchecked(day_iri)],
@@ -492,10 +501,7 @@ async fn page_members(
     day: NaiveDate,
     index: u64,
 ) -> Result<(Vec<NamedNode>, Vec<Triple>), ApiError> {
-    let page = page_node(
-        &day_node(&format!("{}{stream}", stored_prefix(state)), day),
-        index,
-    );
+    let page = page_node(&day_node(&state.stored_index.root(stream), day), index);
     let page_triples = about(
         state,
         vec![NamedNode::new_unchecked(page)],

@@ -98,6 +98,7 @@ pub(crate) struct AppState {
     pub fragments: FragmentPageBuilder,
     pub event_streams: EventStreamDocuments,
     pub node_slots: event_streams::NodeSlots,
+    pub stored_index: event_streams::StoredIndex,
     pub counts: CountCache,
     pub page_cache: PageCache,
     pub queries: QuerySlots,
@@ -126,6 +127,9 @@ pub enum StartError {
     /// The public base address is not a usable IRI.
     #[error("public base address `{0}` is not an absolute IRI")]
     PublicBase(String),
+    /// The base of minted IRIs is not usable.
+    #[error("IRI base `{0}` is not an absolute IRI ending with `/`")]
+    IriBase(String),
     /// The HTTP runtime failed to start.
     #[error("the HTTP server failed to start: {0}")]
     Runtime(std::io::Error),
@@ -155,6 +159,8 @@ impl RunningServer {
         let fragments =
             FragmentPageBuilder::new(&format!("{public_base}/fragments"), config.page_size)
                 .map_err(|_| StartError::PublicBase(public_base.clone()))?;
+        let stored_index = event_streams::StoredIndex::for_base(&config.iri_base)
+            .ok_or_else(|| StartError::IriBase(config.iri_base.clone()))?;
         let state = web::Data::new(AppState {
             store,
             queries: QuerySlots::new(config.max_concurrent_queries),
@@ -163,6 +169,7 @@ impl RunningServer {
             metrics: Metrics::default(),
             event_streams: event_streams::documents(&public_base, &config.event_streams),
             node_slots: event_streams::NodeSlots::new(config.event_streams.max_concurrent_nodes),
+            stored_index,
             public_base: public_base.clone(),
             fragments,
             config: config.clone(),

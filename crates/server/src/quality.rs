@@ -39,7 +39,7 @@ pub async fn city(
 }
 
 /// A city or feed key: lower-case letters, digits and dashes (safe inside a query string).
-fn is_key(key: &str) -> bool {
+pub(crate) fn is_key(key: &str) -> bool {
     !key.is_empty()
         && key.len() <= 64
         && key
