@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use belfort_harvest::{CsvMapping, DEFAULT_MAX_PAYLOAD_BYTES, FeedSpec, SourceKind};
 use belfort_model::{Catalogue, FeedId, IriMinter};
+use belfort_store_sparql::{EngineConnection, EngineKind};
 use serde::Deserialize;
 
 /// The base IRI of the demo and of a config that does not set one.
@@ -23,6 +24,99 @@ pub struct ConfigFile {
     /// How observations are published as event streams.
     #[serde(default)]
     pub event_streams: EventStreamsEntry,
+    /// Where the data lives.
+    #[serde(default)]
+    pub store: StoreEntry,
+}
+
+/// `[store]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreEntry {
+    /// `embedded` (default) or `sparql`.
+    pub kind: Option<String>,
+    /// SPARQL 1.1 Query endpoint.
+    pub query_url: Option<String>,
+    /// SPARQL 1.1 Update endpoint (default: the query endpoint).
+    pub update_url: Option<String>,
+    /// SPARQL 1.1 Graph Store HTTP Protocol endpoint.
+    pub graph_store_url: Option<String>,
+    /// The engine, for the quirks Belfort works around: `generic` (default) or `virtuoso`.
+    pub engine: Option<String>,
+    /// Seconds one request to the engine may take.
+    pub timeout_seconds: Option<u64>,
+    /// How often a failed request is tried again.
+    pub retries: Option<u32>,
+}
+
+/// Where the data lives (validated).
+#[derive(Debug, Clone, Default)]
+pub enum StoreConfig {
+    /// The embedded store under the data directory.
+    #[default]
+    Embedded,
+    /// A remote SPARQL 1.1 engine.
+    Sparql {
+        /// How to reach it.
+        connection: EngineConnection,
+        /// Which engine it is.
+        engine: EngineKind,
+    },
+}
+
+impl StoreConfig {
+    fn from_entry(entry: &StoreEntry) -> anyhow::Result<Self> {
+        match entry.kind.as_deref().unwrap_or("embedded") {
+            "embedded" => {
+                if entry.query_url.is_some() || entry.graph_store_url.is_some() {
+                    bail!("store: query_url and graph_store_url need kind = \"sparql\"");
+                }
+                Ok(Self::Embedded)
+            }
+            "sparql" => {
+                let (Some(query_url), Some(graph_store_url)) =
+                    (&entry.query_url, &entry.graph_store_url)
+                else {
+                    bail!("store: kind = \"sparql\" needs query_url and graph_store_url");
+                };
+                for url in [
+                    Some(query_url),
+                    entry.update_url.as_ref(),
+                    Some(graph_store_url),
+                ]
+                .into_iter()
+                .flatten()
+                {
+                    url::Url::parse(url).with_context(|| format!("store: URL {url:?}"))?;
+                }
+                let engine_name = entry.engine.as_deref().unwrap_or("generic");
+                let Some(engine) = EngineKind::parse(engine_name) else {
+                    bail!("store.engine must be \"generic\" or \"virtuoso\", not {engine_name:?}");
+                };
+                let mut connection = EngineConnection::new(
+                    query_url,
+                    entry.update_url.as_deref().unwrap_or(query_url),
+                    graph_store_url,
+                );
+                if let Some(seconds) = entry.timeout_seconds {
+                    if seconds == 0 {
+                        bail!("store.timeout_seconds must be at least 1");
+                    }
+                    connection.request_timeout = std::time::Duration::from_secs(seconds);
+                }
+                if let Some(retries) = entry.retries {
+                    connection.retries = retries;
+                }
+                // Credentials never live in the file.
+                if let Ok(user) = std::env::var("BELFORT_SPARQL_USER") {
+                    let password = std::env::var("BELFORT_SPARQL_PASSWORD").unwrap_or_default();
+                    connection.credentials = Some((user, password));
+                }
+                Ok(Self::Sparql { connection, engine })
+            }
+            other => bail!("store.kind must be \"embedded\" or \"sparql\", not {other:?}"),
+        }
+    }
 }
 
 /// `[event_streams]` as written.
@@ -116,6 +210,8 @@ pub struct Config {
     pub feeds: Vec<FeedSpec>,
     /// How observations are published as event streams.
     pub event_streams: EventStreams,
+    /// Where the data lives.
+    pub store: StoreConfig,
 }
 
 impl Config {
@@ -161,6 +257,7 @@ pub fn load(
         catalogue,
     )?;
     config.event_streams = EventStreams::from_entry(&file.event_streams)?;
+    config.store = StoreConfig::from_entry(&file.store)?;
     Ok(config)
 }
 
@@ -207,6 +304,7 @@ fn build(base_iri: &str, cities_dir: &Path, catalogue: &Catalogue) -> anyhow::Re
         minter,
         feeds,
         event_streams: EventStreams::default(),
+        store: StoreConfig::default(),
     })
 }
 

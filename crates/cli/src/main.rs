@@ -14,12 +14,14 @@ use belfort_store::{
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use belfort::config::{self, Config};
+use belfort::config::{self, Config, StoreConfig};
 use belfort::output::{QueryOutputFormat, write_answer};
 use belfort::pipeline::{FeedReport, Payload, Pipeline, Validation};
 use belfort::replicate::Replicator;
 use belfort::validation::{ReportFormat, validate_files, write_report};
 use belfort_harvest::http::{HttpFetcher, HttpSettings};
+use belfort_store_sparql::SparqlStore;
+use std::sync::Arc;
 
 /// Exit code: ran, but found problems (quarantined records, conflicting duplicates).
 const EXIT_PROBLEMS: u8 = 1;
@@ -120,9 +122,13 @@ impl ServeArgs {
 }
 
 /// Serves the store until the process is stopped; prints the address on standard output.
-fn serve(store: EmbeddedStore, config: &Config, args: &ServeArgs) -> anyhow::Result<()> {
+fn serve(
+    store: Arc<dyn ObservationStore>,
+    config: &Config,
+    args: &ServeArgs,
+) -> anyhow::Result<()> {
     let config = args.server_config(config.minter.base(), &config.event_streams)?;
-    let server = RunningServer::start(std::sync::Arc::new(store), config, &args.bind)?;
+    let server = RunningServer::start(store, config, &args.bind)?;
     println!("{}/", server.public_base());
     std::io::stdout().flush()?;
     eprintln!(
@@ -186,6 +192,8 @@ enum Command {
     /// Run a SPARQL query against the store (`-` reads it from standard input).
     Query {
         #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
         data: DataArgs,
         /// Output format.
         #[arg(long, value_enum, default_value = "json")]
@@ -224,6 +232,8 @@ enum Command {
     },
     /// Write everything in the store to standard output.
     Export {
+        #[command(flatten)]
+        config: ConfigArgs,
         #[command(flatten)]
         data: DataArgs,
         /// Dump format.
@@ -267,7 +277,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
         } => {
             let config = config::load_demo(None, &catalogue)?;
             let reports = harvest(&config, &catalogue, &data.data, &config.feeds)?;
-            let store = open_store(&data.data)?;
+            let store = open_store(&data.data, &config)?;
             eprintln!(
                 "demo: {} observations in {}",
                 store.count_observations()?,
@@ -285,7 +295,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             serve: serve_args,
         } => {
             let config = config.load(&catalogue)?;
-            let store = open_store(&data.data)?;
+            let store = open_store(&data.data, &config)?;
             serve(store, &config, &serve_args)?;
             Ok(0)
         }
@@ -335,13 +345,13 @@ fn run(command: Command) -> anyhow::Result<u8> {
                     })
                 })
                 .collect::<anyhow::Result<Vec<_>>>()?;
-            let store = open_store(&data.data)?;
+            let store = open_store(&data.data, &config)?;
             let archive = PayloadArchive::new(data.data.join("archive"));
             let validation = Validation::bundled()?;
             let pipeline = Pipeline {
                 catalogue: &catalogue,
                 minter: &config.minter,
-                store: &store,
+                store: store.as_ref(),
                 archive: &archive,
                 validation: &validation,
                 event_stream_page_size: config.event_streams.page_size,
@@ -362,6 +372,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             Ok(exit_code(&[(spec.id.clone(), report)]))
         }
         Command::Query {
+            config,
             data,
             format,
             query,
@@ -375,7 +386,8 @@ fn run(command: Command) -> anyhow::Result<u8> {
             } else {
                 query
             };
-            let store = open_store(&data.data)?;
+            let config = config.load(&catalogue)?;
+            let store = open_store(&data.data, &config)?;
             let options = QueryOptions {
                 max_results: usize::MAX,
                 timeout: None,
@@ -400,8 +412,13 @@ fn run(command: Command) -> anyhow::Result<u8> {
             }
             Ok(0)
         }
-        Command::Export { data, format } => {
-            let store = open_store(&data.data)?;
+        Command::Export {
+            config,
+            data,
+            format,
+        } => {
+            let config = config.load(&catalogue)?;
+            let store = open_store(&data.data, &config)?;
             let format = match format {
                 ExportFormat::Nq => DumpFormat::NQuads,
                 ExportFormat::Trig => DumpFormat::TriG,
@@ -447,13 +464,13 @@ fn run(command: Command) -> anyhow::Result<u8> {
                 config_args.base_iri.as_deref(),
                 &catalogue,
             )?;
-            let store = open_store(&data.data)?;
+            let store = open_store(&data.data, &config)?;
             let fetcher = HttpFetcher::new(HttpSettings {
                 allow_private_addresses,
                 ..HttpSettings::default()
             })?;
             let replicator = Replicator {
-                store: &store,
+                store: store.as_ref(),
                 minter: &config.minter,
                 fetcher,
                 state_dir: data.data.join("replication"),
@@ -485,10 +502,20 @@ fn run(command: Command) -> anyhow::Result<u8> {
     }
 }
 
-fn open_store(data: &Path) -> anyhow::Result<EmbeddedStore> {
-    std::fs::create_dir_all(data)
-        .with_context(|| format!("cannot create the data directory {}", data.display()))?;
-    Ok(EmbeddedStore::open(&data.join("store"))?)
+/// The store the configuration names: the embedded one under the data directory, or a
+/// remote SPARQL engine.
+fn open_store(data: &Path, config: &Config) -> anyhow::Result<Arc<dyn ObservationStore>> {
+    match &config.store {
+        StoreConfig::Embedded => {
+            std::fs::create_dir_all(data)
+                .with_context(|| format!("cannot create the data directory {}", data.display()))?;
+            Ok(Arc::new(EmbeddedStore::open(&data.join("store"))?))
+        }
+        StoreConfig::Sparql { connection, engine } => Ok(Arc::new(
+            SparqlStore::connect(connection.clone(), *engine, config.minter.base())
+                .with_context(|| format!("the SPARQL store at {}", connection.query_url))?,
+        )),
+    }
 }
 
 /// Fetches and ingests each feed: one atomic batch per feed. A feed that fails is reported and
@@ -499,13 +526,13 @@ fn harvest(
     data: &Path,
     feeds: &[FeedSpec],
 ) -> anyhow::Result<Vec<(FeedId, FeedReport)>> {
-    let store = open_store(data)?;
+    let store = open_store(data, config)?;
     let archive = PayloadArchive::new(data.join("archive"));
     let validation = Validation::bundled()?;
     let pipeline = Pipeline {
         catalogue,
         minter: &config.minter,
-        store: &store,
+        store: store.as_ref(),
         archive: &archive,
         validation: &validation,
         event_stream_page_size: config.event_streams.page_size,

@@ -18,6 +18,7 @@ use oxigraph::store::Store;
 
 use crate::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
 use crate::guard::{self, CountablePattern};
+use crate::plan::{IngestPlan, plan_ingest};
 use crate::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
     PatternPage, QuadPattern, QueryAnswer, QueryOptions, StoreError,
@@ -180,43 +181,32 @@ impl EmbeddedStore {
     /// Reads every event stream's last page and the latest publication time from the index.
     fn load_stream_tails(&self, indexing: &EventStreamIndexing) -> Result<StreamTails, StoreError> {
         let index_graph = GraphNameRef::NamedNode(indexing.graph.as_ref());
-        let mut last_days: HashMap<String, (chrono::NaiveDate, NamedNode)> = HashMap::new();
+        let mut day_links = Vec::new();
         for quad in
             self.store
                 .quads_for_pattern(None, Some(belfort::LDES_DAY), None, Some(index_graph))
         {
             let quad = quad?;
-            let (oxigraph::model::NamedOrBlankNode::NamedNode(root), Term::NamedNode(day_iri)) =
+            if let (oxigraph::model::NamedOrBlankNode::NamedNode(root), Term::NamedNode(day)) =
                 (quad.subject, quad.object)
-            else {
-                continue;
-            };
-            let Some(day) = event_streams::day_of(day_iri.as_str()) else {
-                continue;
-            };
-            let entry = last_days
-                .entry(root.into_string())
-                .or_insert_with(|| (day, day_iri.clone()));
-            if day > entry.0 {
-                *entry = (day, day_iri);
+            {
+                day_links.push((root, day));
             }
         }
         let mut tails = StreamTails::default();
-        for (root, (day, day_iri)) in last_days {
-            let mut last_page: Option<(u64, NamedNode)> = None;
+        for (root, (day, day_iri)) in event_streams::latest_days(day_links) {
+            let mut page_links = Vec::new();
             for quad in self.store.quads_for_pattern(
                 Some(day_iri.as_ref().into()),
                 Some(belfort::LDES_PAGE),
                 None,
                 Some(index_graph),
             ) {
-                if let Term::NamedNode(page) = quad?.object
-                    && let Some(index) = event_streams::page_index_of(page.as_str())
-                    && last_page.as_ref().is_none_or(|(known, _)| index > *known)
-                {
-                    last_page = Some((index, page));
+                if let Term::NamedNode(page) = quad?.object {
+                    page_links.push((day_iri.clone(), page));
                 }
             }
+            let last_page = event_streams::latest_pages(page_links).remove(&day_iri);
             let Some((page, page_iri)) = last_page else {
                 continue;
             };
@@ -245,7 +235,9 @@ impl EmbeddedStore {
                     }
                 }
             }
-            tails.tails.insert(root, StreamTail { day, page, members });
+            tails
+                .tails
+                .insert(root.into_string(), StreamTail { day, page, members });
         }
         Ok(tails)
     }
@@ -272,66 +264,27 @@ impl ObservationStore for EmbeddedStore {
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let graph = batch
-            .feed_graph
-            .map_or(GraphName::DefaultGraph, GraphName::NamedNode);
-        let context_graph = batch
-            .context_graph
-            .map_or_else(|| graph.clone(), GraphName::NamedNode);
-        let mut outcome = IngestOutcome::default();
-        // The value of every observation seen earlier in this batch, to catch in-batch conflicts.
-        let mut seen: HashMap<NamedNode, Option<Term>> = HashMap::new();
-        let mut context = HashSet::new();
-        let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
-        let mut new_members = Vec::new();
-        for (position, observation) in batch.observations.into_iter().enumerate() {
-            let incoming = observation
-                .triples
-                .iter()
-                .find(|t| t.predicate == sosa::HAS_SIMPLE_RESULT)
-                .map(|t| t.object.clone());
-            if let Some(first) = seen.get(&observation.iri) {
-                outcome.known_observations += 1;
-                if !values_agree(first.as_ref(), incoming.as_ref()) {
-                    outcome.conflicting.push(observation.iri);
-                }
-                continue;
-            }
-            seen.insert(observation.iri.clone(), incoming.clone());
-            if self.is_known(&observation.iri, graph.as_ref())? {
-                outcome.known_observations += 1;
-                let stored = self.stored_simple_result(&observation.iri, graph.as_ref())?;
-                if incoming.is_some() && !values_agree(stored.as_ref(), incoming.as_ref()) {
-                    outcome.conflicting.push(observation.iri);
-                }
-                continue;
-            }
-            outcome.new_observations += 1;
-            new_members.push((observation.iri.clone(), position));
-            quads.extend(
-                observation
-                    .triples
-                    .into_iter()
-                    .map(|t| t.in_graph(graph.clone())),
-            );
-            for triple in observation.context {
-                // Most context triples repeat (same sensor, same hour): clone only new ones.
-                if !context.contains(&triple) {
-                    quads.push(triple.clone().in_graph(context_graph.clone()));
-                    context.insert(triple);
+        let event_streams = batch.event_streams.clone();
+        let IngestPlan {
+            mut quads,
+            mut outcome,
+            new_members,
+            graph,
+        } = plan_ingest(batch, |iris, graph| {
+            let mut known = HashMap::new();
+            for iri in iris {
+                if self.is_known(iri, graph.as_ref())? {
+                    known.insert(iri.clone(), self.stored_simple_result(iri, graph.as_ref())?);
                 }
             }
-        }
-        quads.extend(batch.other_quads);
-        if outcome.new_observations > 0 {
-            quads.extend(batch.run_quads);
-        }
+            Ok(known)
+        })?;
         let mut tails_cache = self
             .stream_tails
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut tails = None;
-        if let Some(indexing) = &batch.event_streams
+        if let Some(indexing) = &event_streams
             && !new_members.is_empty()
         {
             let mut filed = match tails_cache.as_ref() {
@@ -663,28 +616,6 @@ fn pattern_graph_pattern(pattern: &QuadPattern) -> String {
     match &pattern.graph {
         GraphSelector::Named(graph) => format!("GRAPH {graph} {{ {triple} }}"),
         GraphSelector::Any | GraphSelector::Default => triple,
-    }
-}
-
-fn values_agree(first: Option<&Term>, second: Option<&Term>) -> bool {
-    match (first, second) {
-        (Some(a), Some(b)) => same_value(a, b),
-        (None, None) => true,
-        _ => false,
-    }
-}
-
-/// Two results are the same value when equal as terms, or as numbers of the same datatype (the
-/// engine stores `"10.0"^^xsd:decimal` in canonical form, `"10"`).
-fn same_value(stored: &Term, incoming: &Term) -> bool {
-    match (stored, incoming) {
-        (Term::Literal(a), Term::Literal(b)) if a.datatype() == b.datatype() => {
-            match (a.value().parse::<f64>(), b.value().parse::<f64>()) {
-                (Ok(x), Ok(y)) => x == y,
-                _ => a == b,
-            }
-        }
-        _ => stored == incoming,
     }
 }
 

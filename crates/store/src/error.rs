@@ -64,4 +64,17 @@ pub enum StoreError {
     /// Serialising a dump failed.
     #[error("cannot write the dump: {0}")]
     Dump(#[source] std::io::Error),
+
+    /// A remote engine failed or could not be reached, after the retries.
+    #[error("the SPARQL engine at {url} failed: {message}")]
+    Remote {
+        /// The endpoint.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A remote engine answered 200 with a partial answer it signalled only out of band (a
+    /// header); it is never passed on as complete.
+    #[error("the SPARQL engine returned an incomplete answer: {0}")]
+    Incomplete(String),
 }

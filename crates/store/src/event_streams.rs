@@ -44,6 +44,41 @@ impl EventStreamIndexing {
     }
 }
 
+/// Keeps, per key, the node with the highest rank; nodes without a rank are left out.
+fn keep_highest<R: Ord + Copy>(
+    links: impl IntoIterator<Item = (NamedNode, NamedNode)>,
+    rank: impl Fn(&str) -> Option<R>,
+) -> HashMap<NamedNode, (R, NamedNode)> {
+    let mut highest: HashMap<NamedNode, (R, NamedNode)> = HashMap::new();
+    for (key, node) in links {
+        let Some(node_rank) = rank(node.as_str()) else {
+            continue;
+        };
+        match highest.get_mut(&key) {
+            Some(known) if known.0 >= node_rank => {}
+            Some(known) => *known = (node_rank, node),
+            None => {
+                highest.insert(key, (node_rank, node));
+            }
+        }
+    }
+    highest
+}
+
+/// Each stream root's latest day node, from the index's `(root, bf:ldesDay, day)` links.
+pub fn latest_days(
+    links: impl IntoIterator<Item = (NamedNode, NamedNode)>,
+) -> HashMap<NamedNode, (NaiveDate, NamedNode)> {
+    keep_highest(links, day_of)
+}
+
+/// Each day node's last page, from the index's `(day, bf:ldesPage, page)` links.
+pub fn latest_pages(
+    links: impl IntoIterator<Item = (NamedNode, NamedNode)>,
+) -> HashMap<NamedNode, (u64, NamedNode)> {
+    keep_highest(links, page_index_of)
+}
+
 /// The IRI of a day node of the stream whose root is `root`.
 pub fn day_node(root: &str, day: NaiveDate) -> String {
     format!("{root}/{}", day.format("%Y-%m-%d"))

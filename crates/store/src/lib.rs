@@ -5,7 +5,8 @@ mod boundary;
 mod embedded;
 mod error;
 pub mod event_streams;
-mod guard;
+pub mod guard;
+pub mod plan;
 
 pub use archive::{ArchivedPayload, PayloadArchive};
 pub use boundary::{

@@ -439,6 +439,19 @@ vocabulary!(
     LDES_PAGE = "ldesPage",
     /// The publication time of a page's first member (the member index).
     FIRST_ISSUED = "firstIssued",
+    /// Links a staging graph of a remote store to the graph its quads are published into.
+    STAGED_FOR = "stagedFor",
+    /// A batch published into a remote store (its commit marker).
+    COMMITTED_BATCH = "CommittedBatch",
+    /// A graph of a remote store that readers see.
+    PUBLISHED_GRAPH = "PublishedGraph",
+    /// The data version of a remote store, changed by every publication.
+    STORE_VERSION = "storeVersion",
+    /// When a batch was staged in a remote store.
+    STAGED_AT = "stagedAt",
+    /// The datatype under which a remote engine that rewrites `geo:wktLiteral` values keeps
+    /// them verbatim.
+    VERBATIM_WKT_LITERAL = "verbatimWktLiteral",
 });
 
 vocabulary!(

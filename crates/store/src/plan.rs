@@ -1,0 +1,116 @@
+//! What an ingest writes, worked out before anything is written: shared by every store, so
+//! that the embedded and a remote store file the same batch into the same quads.
+
+use std::collections::{HashMap, HashSet};
+
+use belfort_vocab::sosa;
+use oxrdf::{GraphName, NamedNode, Quad, Term};
+
+use crate::{IngestBatch, IngestOutcome, StoreError};
+
+/// The quads of a batch, its outcome and the observations that are new.
+#[derive(Debug, Default)]
+pub struct IngestPlan {
+    /// Every quad to write, event-stream index excepted.
+    pub quads: Vec<Quad>,
+    /// What the ingest does.
+    pub outcome: IngestOutcome,
+    /// The new observations with their position in the batch (for their stream memberships).
+    pub new_members: Vec<(NamedNode, usize)>,
+    /// The graph the observations go to.
+    pub graph: GraphName,
+}
+
+/// Works out what `batch` adds. `stored` tells, for the batch's observation IRIs, which of
+/// them the store already holds in the batch's graph, with their stored simple result.
+pub fn plan_ingest(
+    batch: IngestBatch,
+    stored: impl FnOnce(
+        &[NamedNode],
+        &GraphName,
+    ) -> Result<HashMap<NamedNode, Option<Term>>, StoreError>,
+) -> Result<IngestPlan, StoreError> {
+    let graph = batch
+        .feed_graph
+        .map_or(GraphName::DefaultGraph, GraphName::NamedNode);
+    let context_graph = batch
+        .context_graph
+        .map_or_else(|| graph.clone(), GraphName::NamedNode);
+    let iris: Vec<NamedNode> = batch.observations.iter().map(|o| o.iri.clone()).collect();
+    let known = stored(&iris, &graph)?;
+    let mut outcome = IngestOutcome::default();
+    // The value of every observation seen earlier in this batch, to catch in-batch conflicts.
+    let mut seen: HashMap<NamedNode, Option<Term>> = HashMap::new();
+    let mut context = HashSet::new();
+    let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
+    let mut new_members = Vec::new();
+    for (position, observation) in batch.observations.into_iter().enumerate() {
+        let incoming = observation
+            .triples
+            .iter()
+            .find(|t| t.predicate == sosa::HAS_SIMPLE_RESULT)
+            .map(|t| t.object.clone());
+        if let Some(first) = seen.get(&observation.iri) {
+            outcome.known_observations += 1;
+            if !values_agree(first.as_ref(), incoming.as_ref()) {
+                outcome.conflicting.push(observation.iri);
+            }
+            continue;
+        }
+        seen.insert(observation.iri.clone(), incoming.clone());
+        if let Some(stored) = known.get(&observation.iri) {
+            outcome.known_observations += 1;
+            if incoming.is_some() && !values_agree(stored.as_ref(), incoming.as_ref()) {
+                outcome.conflicting.push(observation.iri);
+            }
+            continue;
+        }
+        outcome.new_observations += 1;
+        new_members.push((observation.iri.clone(), position));
+        quads.extend(
+            observation
+                .triples
+                .into_iter()
+                .map(|t| t.in_graph(graph.clone())),
+        );
+        for triple in observation.context {
+            // Most context triples repeat (same sensor, same hour): clone only new ones.
+            if !context.contains(&triple) {
+                quads.push(triple.clone().in_graph(context_graph.clone()));
+                context.insert(triple);
+            }
+        }
+    }
+    quads.extend(batch.other_quads);
+    if outcome.new_observations > 0 {
+        quads.extend(batch.run_quads);
+    }
+    Ok(IngestPlan {
+        quads,
+        outcome,
+        new_members,
+        graph,
+    })
+}
+
+fn values_agree(first: Option<&Term>, second: Option<&Term>) -> bool {
+    match (first, second) {
+        (Some(a), Some(b)) => same_value(a, b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+/// Two results are the same value when equal as terms, or as numbers of the same datatype (an
+/// engine stores `"10.0"^^xsd:decimal` in canonical form, `"10"`).
+fn same_value(stored: &Term, incoming: &Term) -> bool {
+    match (stored, incoming) {
+        (Term::Literal(a), Term::Literal(b)) if a.datatype() == b.datatype() => {
+            match (a.value().parse::<f64>(), b.value().parse::<f64>()) {
+                (Ok(x), Ok(y)) => x == y,
+                _ => a == b,
+            }
+        }
+        _ => stored == incoming,
+    }
+}
