@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 mod event_streams;
 mod ingest_report;
+mod remote_store;
 mod validate;
 
 const COUNT_OBSERVATIONS: &str =

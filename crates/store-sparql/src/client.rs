@@ -77,11 +77,32 @@ impl EngineClient {
         &self.connection
     }
 
-    /// Sends the request built by `build` until it succeeds or the retries are spent.
+    /// Sends the request built by `build` until it succeeds or the retries are spent. The
+    /// exchange runs on a thread of its own: callers may sit on an async runtime's thread (the
+    /// server's handlers), where the blocking client must not wait.
     fn send(
         &self,
         url: &str,
-        build: &dyn Fn(&Client) -> RequestBuilder,
+        build: &(dyn Fn(&Client) -> RequestBuilder + Sync),
+        timeout: Option<Duration>,
+    ) -> Result<EngineResponse, StoreError> {
+        std::thread::scope(|scope| {
+            scope
+                .spawn(|| self.send_here(url, build, timeout))
+                .join()
+                .unwrap_or_else(|_| {
+                    Err(StoreError::Remote {
+                        url: url.to_owned(),
+                        message: "the request thread failed".to_owned(),
+                    })
+                })
+        })
+    }
+
+    fn send_here(
+        &self,
+        url: &str,
+        build: &(dyn Fn(&Client) -> RequestBuilder + Sync),
         timeout: Option<Duration>,
     ) -> Result<EngineResponse, StoreError> {
         let mut attempt = 0;

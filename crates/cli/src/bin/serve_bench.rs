@@ -19,6 +19,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
+use belfort::measure::percentile;
 use belfort_store::{DumpFormat, EmbeddedStore};
 
 fn main() -> anyhow::Result<()> {
@@ -64,19 +65,6 @@ fn load(data: &Path, file: &Path) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     Ok(())
-}
-
-fn percentile(sorted: &[Duration], fraction: f64) -> Duration {
-    if sorted.is_empty() {
-        return Duration::ZERO;
-    }
-    // The nearest rank: ceil(fraction × n), from 1.
-    let n = sorted.len();
-    let mut rank = 1;
-    while rank < n && (rank as f64) < fraction * n as f64 {
-        rank += 1;
-    }
-    sorted[rank - 1]
 }
 
 fn tpf(base: &str, paths: &Path, seconds: u64, concurrency: usize) -> anyhow::Result<()> {

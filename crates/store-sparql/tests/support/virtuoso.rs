@@ -128,6 +128,7 @@ impl Virtuoso {
     }
 
     /// How Belfort reaches it.
+    #[allow(dead_code, reason = "not every test binary connects from Rust")]
     pub fn connection(&self) -> EngineConnection {
         EngineConnection::new(
             &self.query_url(),
@@ -137,6 +138,7 @@ impl Virtuoso {
     }
 
     /// The engine kind to tell Belfort.
+    #[allow(dead_code, reason = "not every test binary connects from Rust")]
     pub fn kind(&self) -> EngineKind {
         EngineKind::Virtuoso
     }

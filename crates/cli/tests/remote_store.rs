@@ -1,0 +1,311 @@
+//! Belfort on a remote engine (a real Virtuoso 7) against Belfort on its embedded store: the
+//! same harvest gives the same SPARQL answers, the same data through the fragments (judged by
+//! Comunica) and the same event-stream members (judged by `ldes-client`); servers over one
+//! engine share everything and lose nothing when one is killed; a kill -9 in the middle of a
+//! remote batch shows readers none or all of it, and the re-run leaves one copy.
+
+use std::collections::BTreeSet;
+use std::io::BufRead;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use super::{KillOnDrop, PREFIXES, RESEARCHER_QUERIES, json_term, sorted_rows};
+
+#[path = "../../store-sparql/tests/support/virtuoso.rs"]
+mod virtuoso;
+use virtuoso::Virtuoso;
+
+/// A `belfort.toml` over the bundled cities, on the engine when one is given.
+fn write_config(dir: &Path, name: &str, base_iri: &str, engine: Option<&Virtuoso>) -> PathBuf {
+    let cities = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../cities")
+        .canonicalize()
+        .unwrap();
+    let mut text = format!("base_iri = {base_iri:?}\ncities_dir = {:?}\n", cities);
+    if let Some(engine) = engine {
+        text.push_str(&format!(
+            "[store]\nkind = \"sparql\"\nengine = \"virtuoso\"\nquery_url = {:?}\ngraph_store_url = {:?}\n",
+            engine.query_url(),
+            engine.graph_store_url()
+        ));
+    }
+    let path = dir.join(format!("{name}.toml"));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn belfort(config: &Path, data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args(args)
+        .arg("--config")
+        .arg(config)
+        .arg("--data")
+        .arg(data)
+        .output()
+        .unwrap()
+}
+
+fn observations(config: &Path, data: &Path) -> u64 {
+    let output = belfort(
+        config,
+        data,
+        &["query", "--format", "csv", super::COUNT_OBSERVATIONS],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = String::from_utf8(output.stdout).unwrap();
+    text.lines().nth(1).unwrap().trim().parse().unwrap()
+}
+
+/// `belfort serve` on a free port; the process and its address.
+fn serve(config: &Path, data: &Path) -> (KillOnDrop, String) {
+    let mut child = KillOnDrop(
+        Command::new(env!("CARGO_BIN_EXE_belfort"))
+            .args(["serve", "--bind", "127.0.0.1:0", "--config"])
+            .arg(config)
+            .arg("--data")
+            .arg(data)
+            .env_remove("BELFORT_BIND")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    let stdout = child.0.stdout.take().unwrap();
+    let mut address = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut address)
+        .unwrap();
+    let address = address.trim().trim_end_matches('/').to_owned();
+    assert!(address.starts_with("http://127.0.0.1:"), "{address:?}");
+    (child, address)
+}
+
+fn sparql_rows(address: &str, query: &str) -> Vec<String> {
+    let answer: serde_json::Value = reqwest::blocking::Client::new()
+        .post(format!("{address}/sparql"))
+        .header("Content-Type", "application/sparql-query")
+        .header("Accept", "application/sparql-results+json")
+        .body(query.to_owned())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    sorted_rows(
+        answer["results"]["bindings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("no bindings for {query}: {answer}"))
+            .iter()
+            .map(|b| {
+                b.as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| (k.clone(), json_term(v)))
+                    .collect()
+            })
+            .collect(),
+    )
+}
+
+fn judges() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/judges")
+}
+
+fn node(script: &str, args: &[&str]) -> Vec<u8> {
+    let output = Command::new("node")
+        .arg(judges().join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{script} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
+fn ldes_members(address: &str) -> BTreeSet<String> {
+    let answer: serde_json::Value = serde_json::from_slice(&node(
+        "ldes_replicate.mjs",
+        &[&format!("{address}/ldes/all")],
+    ))
+    .unwrap();
+    assert_eq!(answer["incomplete"], serde_json::json!([]), "{address}");
+    answer["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_owned())
+        .collect()
+}
+
+const DEMO_OBSERVATIONS: u64 = 338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 + 160 + 30;
+
+#[test]
+fn belfort_on_virtuoso_answers_like_belfort_on_its_embedded_store() {
+    let engine = Virtuoso::start();
+    let dir = tempfile::tempdir().unwrap();
+    let base = "https://data.example.org/id/";
+    let remote = write_config(dir.path(), "remote", base, Some(&engine));
+    let embedded = write_config(dir.path(), "embedded", base, None);
+    let (remote_data, embedded_data) = (dir.path().join("remote"), dir.path().join("embedded"));
+    for (config, data) in [(&remote, &remote_data), (&embedded, &embedded_data)] {
+        let harvest = belfort(config, data, &["harvest"]);
+        assert!(
+            harvest.status.success(),
+            "{}",
+            String::from_utf8_lossy(&harvest.stderr)
+        );
+        assert_eq!(observations(config, data), DEMO_OBSERVATIONS);
+    }
+
+    let (first, first_address) = serve(&remote, &remote_data);
+    let (_second, second_address) = serve(&remote, &remote_data);
+    let (_embedded_server, embedded_address) = serve(&embedded, &embedded_data);
+
+    // SPARQL: the researcher's questions get the same answers.
+    for body in RESEARCHER_QUERIES {
+        let query = format!("{PREFIXES}{body}");
+        let expected = sparql_rows(&embedded_address, &query);
+        assert!(!expected.is_empty(), "{body}");
+        assert_eq!(sparql_rows(&first_address, &query), expected, "{body}");
+    }
+
+    // Fragments: Comunica over the remote store's fragments finds the embedded store's answers.
+    for (index, body) in RESEARCHER_QUERIES.iter().take(4).enumerate() {
+        let query = format!("{PREFIXES}{body}");
+        let file = dir.path().join(format!("query-{index}.rq"));
+        std::fs::write(&file, &query).unwrap();
+        let found = sorted_rows(
+            serde_json::from_slice(&node(
+                "comunica_select.mjs",
+                &[
+                    &format!("{first_address}/fragments"),
+                    file.to_str().unwrap(),
+                ],
+            ))
+            .unwrap(),
+        );
+        assert_eq!(found, sparql_rows(&embedded_address, &query), "{body}");
+    }
+
+    // Event streams: ldes-client gets the same members, every observation once.
+    let members = ldes_members(&first_address);
+    assert_eq!(members.len() as u64, DEMO_OBSERVATIONS);
+    assert_eq!(members, ldes_members(&embedded_address));
+
+    // Two servers over one engine: what is ingested is served by both, and killing one
+    // loses nothing.
+    let extra = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/telraam/reports_traffic_dirty.json");
+    let ingest = belfort(
+        &remote,
+        &remote_data,
+        &["ingest", "--feed", "gent/telraam", extra.to_str().unwrap()],
+    );
+    assert!(
+        ingest.status.code() == Some(0) || ingest.status.code() == Some(1),
+        "{}",
+        String::from_utf8_lossy(&ingest.stderr)
+    );
+    let count = format!("{PREFIXES}{}", super::COUNT_OBSERVATIONS);
+    let after = sparql_rows(&second_address, &count);
+    assert_eq!(after, sparql_rows(&first_address, &count));
+    assert_ne!(
+        after,
+        sparql_rows(&embedded_address, &count),
+        "the ingest added observations"
+    );
+    drop(first);
+    assert_eq!(sparql_rows(&second_address, &count), after);
+    assert_eq!(
+        ldes_members(&second_address).len() as u64,
+        observations(&remote, &remote_data)
+    );
+}
+
+#[test]
+fn a_kill_9_mid_remote_batch_shows_none_or_all_and_the_rerun_leaves_one_copy() {
+    let engine = Virtuoso::start();
+    let dir = tempfile::tempdir().unwrap();
+    let payload = dir.path().join("large.json");
+    let records = 2_000_u64;
+    let status = Command::new(env!("CARGO_BIN_EXE_belfort-ingest-bench"))
+        .args([
+            "--write-payload",
+            payload.to_str().unwrap(),
+            &records.to_string(),
+        ])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let expected = records * 5;
+    let ingest_args = [
+        "ingest",
+        "--feed",
+        "gent/telraam",
+        payload.to_str().unwrap(),
+    ];
+
+    // A clean run, for the time an ingest takes and the quads it leaves.
+    let probe = write_config(
+        dir.path(),
+        "probe",
+        "https://probe.example.org/id/",
+        Some(&engine),
+    );
+    let started = Instant::now();
+    assert!(belfort(&probe, dir.path(), &ingest_args).status.success());
+    let full = started.elapsed();
+    assert_eq!(observations(&probe, dir.path()), expected);
+    let clean_quads = belfort(&probe, dir.path(), &["export", "--format", "nq"])
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|l| !l.is_empty())
+        .count();
+
+    for delay in [30_u32, 60, 90] {
+        // Each attempt in its own part of the engine (its own base IRI and so its own graphs).
+        let base = format!("https://kill-{delay}.example.org/id/");
+        let config = write_config(dir.path(), &format!("kill-{delay}"), &base, Some(&engine));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_belfort"))
+            .args(ingest_args)
+            .arg("--config")
+            .arg(&config)
+            .arg("--data")
+            .arg(dir.path())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(
+            full.mul_f64(f64::from(delay) / 100.0)
+                .min(Duration::from_secs(60)),
+        );
+        child.kill().unwrap(); // SIGKILL: kill -9
+        child.wait().unwrap();
+        let found = observations(&config, dir.path());
+        assert!(
+            found == 0 || found == expected,
+            "after a kill at {delay}%: {found} of {expected} observations visible"
+        );
+        // The re-run completes the batch, once.
+        let rerun = belfort(&config, dir.path(), &ingest_args);
+        assert!(
+            rerun.status.success(),
+            "{}",
+            String::from_utf8_lossy(&rerun.stderr)
+        );
+        assert_eq!(observations(&config, dir.path()), expected);
+        let quads = belfort(&config, dir.path(), &["export", "--format", "nq"])
+            .stdout
+            .split(|b| *b == b'\n')
+            .filter(|l| !l.is_empty())
+            .count();
+        assert_eq!(quads, clean_quads, "after a kill at {delay}% and a re-run");
+    }
+}
