@@ -28,6 +28,7 @@ TransactionFile = $DIR/virtuoso-temp.trx
 [Parameters]
 ServerPort = 127.0.0.1:$SQL_PORT
 DisableUnixSocket = 1
+MaxSortedTopRows = 10000000
 NumberOfBuffers = 500000
 MaxDirtyBuffers = 375000
 DirsAllowed = .
@@ -46,4 +47,4 @@ VPID=$!
 trap 'kill $VPID 2>/dev/null || true; wait $VPID 2>/dev/null || true; rm -rf "$DIR"' EXIT
 for _ in $(seq 300); do curl -sf -o /dev/null "http://127.0.0.1:$HTTP_PORT/sparql?query=ASK%7B%7D" && break; sleep 0.2; done
 isql-vt "127.0.0.1:$SQL_PORT" dba dba exec="GRANT SPARQL_UPDATE TO \"SPARQL\"; DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);" >/dev/null
-"$TARGET/belfort-remote-bench" "http://127.0.0.1:$HTTP_PORT/sparql" "http://127.0.0.1:$HTTP_PORT/sparql-graph-crud" virtuoso "$N" "$BATCH"
+RUST_LOG=${RUST_LOG:-warn} "$TARGET/belfort-remote-bench" "http://127.0.0.1:$HTTP_PORT/sparql" "http://127.0.0.1:$HTTP_PORT/sparql-graph-crud" virtuoso "$N" "$BATCH"

@@ -45,11 +45,13 @@ fn latencies(
             .try_clone()
             .context("a request that cannot be repeated")?;
         let started = Instant::now();
-        let response = client.execute(request.build()?)?;
+        let request = request.build()?;
+        let url = request.url().clone();
+        let response = client.execute(request)?;
         let status = response.status();
-        response.bytes()?;
+        let body = response.bytes()?;
         if !status.is_success() {
-            bail!("HTTP {status}");
+            bail!("{url}: HTTP {status}: {}", String::from_utf8_lossy(&body));
         }
         times.push(started.elapsed());
     }

@@ -54,6 +54,7 @@ TransactionFile = {d}/virtuoso-temp.trx
 ServerPort = 127.0.0.1:{sql_port}
 DisableUnixSocket = 1
 CheckpointInterval = 60
+MaxSortedTopRows = 10000000
 NumberOfBuffers = 40000
 MaxDirtyBuffers = 30000
 DirsAllowed = .
