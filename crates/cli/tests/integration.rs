@@ -314,11 +314,17 @@ fn start_demo(data: &Path) -> (KillOnDrop, String) {
 
 /// Runs `belfort COMMAND` (demo or serve) on a free port; returns it and its address.
 fn start_server(command: &str, data: &Path) -> (KillOnDrop, String) {
+    start_belfort_server(&[command.as_ref(), "--data".as_ref(), data.as_os_str()])
+}
+
+/// Runs `belfort ARGS --bind 127.0.0.1:0` (a command that serves and prints its address
+/// first); returns the process and the address.
+fn start_belfort_server(args: &[&std::ffi::OsStr]) -> (KillOnDrop, String) {
     use std::io::BufRead;
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_belfort"))
-            .args([command, "--bind", "127.0.0.1:0", "--data"])
-            .arg(data)
+            .args(args)
+            .args(["--bind", "127.0.0.1:0"])
             .env_remove("BELFORT_CONFIG")
             .env_remove("BELFORT_BIND")
             .stdout(Stdio::piped())
@@ -332,7 +338,7 @@ fn start_server(command: &str, data: &Path) -> (KillOnDrop, String) {
         .read_line(&mut address)
         .unwrap();
     let address = address.trim().trim_end_matches('/').to_owned();
-    assert!(address.starts_with("http://127.0.0.1:"), "{address}");
+    assert!(address.starts_with("http://127.0.0.1:"), "{address:?}");
     (child, address)
 }
 

@@ -5,12 +5,13 @@
 //! remote batch shows readers none or all of it, and the re-run leaves one copy.
 
 use std::collections::BTreeSet;
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use super::{KillOnDrop, PREFIXES, RESEARCHER_QUERIES, json_term, sorted_rows};
+use super::{
+    KillOnDrop, PREFIXES, RESEARCHER_QUERIES, json_term, sorted_rows, start_belfort_server,
+};
 
 #[path = "../../store-sparql/tests/support/virtuoso.rs"]
 mod virtuoso;
@@ -63,26 +64,13 @@ fn observations(config: &Path, data: &Path) -> u64 {
 
 /// `belfort serve` on a free port; the process and its address.
 fn serve(config: &Path, data: &Path) -> (KillOnDrop, String) {
-    let mut child = KillOnDrop(
-        Command::new(env!("CARGO_BIN_EXE_belfort"))
-            .args(["serve", "--bind", "127.0.0.1:0", "--config"])
-            .arg(config)
-            .arg("--data")
-            .arg(data)
-            .env_remove("BELFORT_BIND")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap(),
-    );
-    let stdout = child.0.stdout.take().unwrap();
-    let mut address = String::new();
-    std::io::BufReader::new(stdout)
-        .read_line(&mut address)
-        .unwrap();
-    let address = address.trim().trim_end_matches('/').to_owned();
-    assert!(address.starts_with("http://127.0.0.1:"), "{address:?}");
-    (child, address)
+    start_belfort_server(&[
+        "serve".as_ref(),
+        "--config".as_ref(),
+        config.as_os_str(),
+        "--data".as_ref(),
+        data.as_os_str(),
+    ])
 }
 
 fn sparql_rows(address: &str, query: &str) -> Vec<String> {

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use belfort_store::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
-use belfort_store::guard::{self, CountablePattern};
+use belfort_store::guard;
 use belfort_store::plan::{IngestPlan, plan_ingest};
 use belfort_store::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
@@ -232,13 +232,9 @@ impl SparqlStore {
         let graph = self.graph_iri(graph);
         let mut known = HashMap::new();
         for chunk in iris.chunks(LOOKUP_CHUNK) {
-            let mut query = String::from("SELECT ?o ?v WHERE { VALUES ?o {");
-            for iri in chunk {
-                let _ = write!(query, " {iri}");
-            }
-            let _ = write!(
-                query,
-                " }} GRAPH {graph} {{ ?o {} {} OPTIONAL {{ ?o {} ?v }} }} }}",
+            let query = format!(
+                "SELECT ?o ?v WHERE {{ {} GRAPH {graph} {{ ?o {} {} OPTIONAL {{ ?o {} ?v }} }} }}",
+                values("?o", chunk),
                 rdf::TYPE,
                 sosa::OBSERVATION,
                 sosa::HAS_SIMPLE_RESULT
@@ -262,61 +258,31 @@ impl SparqlStore {
             ),
             None,
         )?;
-        let last_days =
-            event_streams::latest_days(days.rows.into_iter().filter_map(|row| {
-                match (
-                    row.first().cloned().flatten(),
-                    row.get(1).cloned().flatten(),
-                ) {
-                    (Some(Term::NamedNode(root)), Some(Term::NamedNode(day))) => Some((root, day)),
-                    _ => None,
-                }
-            }));
+        let last_days = event_streams::latest_days(days.rows.iter().filter_map(|r| iri_pair(r)));
         let mut tails = StreamTails::default();
         if last_days.is_empty() {
             return Ok(tails);
         }
-        let mut query = String::from("SELECT ?day ?page WHERE { VALUES ?day {");
-        for (_, day_iri) in last_days.values() {
-            let _ = write!(query, " {day_iri}");
-        }
-        let _ = write!(
-            query,
-            " }} GRAPH {index} {{ ?day {} ?page }} }}",
+        let query = format!(
+            "SELECT ?day ?page WHERE {{ {} GRAPH {index} {{ ?day {} ?page }} }}",
+            values("?day", last_days.values().map(|(_, day)| day)),
             belfort::LDES_PAGE
         );
-        let last_pages =
-            event_streams::latest_pages(self.select(&query, None)?.rows.into_iter().filter_map(
-                |row| match (
-                    row.first().cloned().flatten(),
-                    row.get(1).cloned().flatten(),
-                ) {
-                    (Some(Term::NamedNode(day)), Some(Term::NamedNode(page))) => Some((day, page)),
-                    _ => None,
-                },
-            ));
-        let mut query = String::from("SELECT ?page ?member ?issued WHERE { VALUES ?page {");
-        for (_, page) in last_pages.values() {
-            let _ = write!(query, " {page}");
-        }
-        let _ = write!(
-            query,
-            " }} GRAPH {index} {{ ?page {} ?member }} OPTIONAL {{ GRAPH ?g {{ ?member {} ?issued }} {} }} }}",
+        let pages = self.select(&query, None)?;
+        let last_pages = event_streams::latest_pages(pages.rows.iter().filter_map(|r| iri_pair(r)));
+        let query = format!(
+            "SELECT ?page ?member ?issued WHERE {{ {} GRAPH {index} {{ ?page {} ?member }} OPTIONAL {{ GRAPH ?g {{ ?member {} ?issued }} {} }} }}",
+            values("?page", last_pages.values().map(|(_, page)| page)),
             tree::MEMBER,
             dct::ISSUED,
             self.published_filter()
         );
         let mut members: HashMap<NamedNode, HashSet<NamedNode>> = HashMap::new();
         for row in self.select(&query, None)?.rows {
-            let (Some(Some(Term::NamedNode(page))), Some(Some(Term::NamedNode(member)))) =
-                (row.first(), row.get(1))
-            else {
+            let Some((page, member)) = iri_pair(&row) else {
                 continue;
             };
-            members
-                .entry(page.clone())
-                .or_default()
-                .insert(member.clone());
+            members.entry(page).or_default().insert(member);
             if let Some(Some(Term::Literal(issued))) = row.get(2)
                 && let Ok(at) = issued.value().parse::<DateTime<Utc>>()
                 && tails.last_issued.is_none_or(|last| at > last)
@@ -342,23 +308,27 @@ impl SparqlStore {
 
     /// Stages the quads, publishes them with one update, and drops the staging graphs.
     fn publish(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
-        let mut by_graph: BTreeMap<NamedNode, Vec<u8>> = BTreeMap::new();
-        let mut counts: BTreeMap<NamedNode, usize> = BTreeMap::new();
+        // Per target graph: the N-Triples not yet in a part, and how many lines they hold.
+        let mut by_graph: BTreeMap<NamedNode, (usize, Vec<u8>)> = BTreeMap::new();
         let mut digest = Sha256::new();
         let mut parts: Vec<(NamedNode, Vec<u8>)> = Vec::new();
         for quad in quads {
             let graph = self.graph_iri(&quad.graph_name);
             let object = self.engine.encode_term(quad.object);
-            let line = format!("{} {} {object} .\n", quad.subject, quad.predicate);
-            let count = counts.entry(graph.clone()).or_default();
-            *count += 1;
-            let buffer = by_graph.entry(graph.clone()).or_default();
-            buffer.extend_from_slice(line.as_bytes());
-            if (*count).is_multiple_of(STAGING_PART_TRIPLES) {
+            let (lines, buffer) = by_graph.entry(graph.clone()).or_default();
+            let _ = writeln!(buffer, "{} {} {object} .", quad.subject, quad.predicate);
+            *lines += 1;
+            if *lines == STAGING_PART_TRIPLES {
+                *lines = 0;
                 parts.push((graph, std::mem::take(buffer)));
             }
         }
-        parts.extend(by_graph.into_iter().filter(|(_, b)| !b.is_empty()));
+        parts.extend(
+            by_graph
+                .into_iter()
+                .filter(|(_, (lines, _))| *lines > 0)
+                .map(|(graph, (_, buffer))| (graph, buffer)),
+        );
         for (graph, bytes) in &parts {
             digest.update(graph.as_str().as_bytes());
             digest.update(bytes);
@@ -542,22 +512,23 @@ WHERE {{
         };
         (body, open)
     }
+}
 
-    fn count_for_guard(&self, pattern: &CountablePattern) -> Result<u64, StoreError> {
-        if pattern.impossible {
-            return Ok(0);
-        }
-        let pattern = QuadPattern {
-            subject: pattern.subject.clone(),
-            predicate: pattern.predicate.clone(),
-            object: pattern.object.clone(),
-            graph: GraphSelector::Any,
-        };
-        Ok(
-            match self.count_pattern(&pattern, guard::PATTERN_COUNT_CAP)? {
-                PatternCount::Exact(n) | PatternCount::AtLeast(n) => n,
-            },
-        )
+/// `VALUES ?var { <a> <b> … }`.
+fn values<'a>(variable: &str, iris: impl IntoIterator<Item = &'a NamedNode>) -> String {
+    let mut clause = format!("VALUES {variable} {{");
+    for iri in iris {
+        let _ = write!(clause, " {iri}");
+    }
+    clause.push_str(" }");
+    clause
+}
+
+/// The first two bindings of a row, when both are IRIs.
+fn iri_pair(row: &[Option<Term>]) -> Option<(NamedNode, NamedNode)> {
+    match (row.first()?, row.get(1)?) {
+        (Some(Term::NamedNode(a)), Some(Term::NamedNode(b))) => Some((a.clone(), b.clone())),
+        _ => None,
     }
 }
 
@@ -599,9 +570,7 @@ impl ObservationStore for SparqlStore {
     }
 
     fn query(&self, query: &str, options: &QueryOptions) -> Result<QueryAnswer, StoreError> {
-        guard::check(query, options.base_iri.as_deref(), &|pattern| {
-            self.count_for_guard(pattern)
-        })?;
+        guard::check_on_store(self, query, options.base_iri.as_deref())?;
         if options
             .cancellation
             .as_ref()
@@ -808,30 +777,14 @@ impl ObservationStore for SparqlStore {
         }
         let position = |name: &str| solutions.variables.iter().position(|v| v.as_str() == name);
         let (s, p, o) = (position("s"), position("p"), position("o"));
-        let graph = match &pattern.graph {
-            GraphSelector::Named(name) => GraphName::NamedNode(name.clone()),
-            _ => GraphName::DefaultGraph,
-        };
-        let mut quads = Vec::with_capacity(solutions.rows.len());
-        for row in &solutions.rows {
-            let subject: NamedOrBlankNode = match (&pattern.subject, solution_term(row, s)) {
-                (Some(subject), _) => subject.clone().into(),
-                (None, Some(Term::NamedNode(n))) => n.into(),
-                (None, Some(Term::BlankNode(b))) => b.into(),
-                _ => continue,
-            };
-            let predicate = match (&pattern.predicate, solution_term(row, p)) {
-                (Some(predicate), _) => predicate.clone(),
-                (None, Some(Term::NamedNode(n))) => n,
-                _ => continue,
-            };
-            let object = match (&pattern.object, solution_term(row, o)) {
-                (Some(object), _) => object.clone(),
-                (None, Some(object)) => object,
-                _ => continue,
-            };
-            quads.push(Quad::new(subject, predicate, object, graph.clone()));
-        }
+        let mut quads: Vec<Quad> = solutions
+            .rows
+            .iter()
+            .filter_map(|row| {
+                let bound = |index: Option<usize>| index.and_then(|i| row.get(i)?.as_ref());
+                pattern.matched_quad(bound(s), bound(p), bound(o))
+            })
+            .collect();
         let has_more = quads.len() > limit;
         quads.truncate(limit);
         Ok(PatternPage { quads, has_more })
@@ -846,20 +799,12 @@ impl ObservationStore for SparqlStore {
         let mut triples = Vec::new();
         let mut seen = HashSet::new();
         for chunk in subjects.chunks(LOOKUP_CHUNK) {
-            let mut query = String::from("SELECT DISTINCT ?s ?p ?o WHERE { VALUES ?s {");
-            for subject in chunk {
-                let _ = write!(query, " {subject}");
-            }
-            let _ = write!(
-                query,
-                " }} GRAPH ?g {{ ?s {predicate_term} ?o }} {} }}",
-                self.published_filter()
+            let query = format!(
+                "SELECT DISTINCT ?s {projected}?o WHERE {{ {} GRAPH ?g {{ ?s {predicate_term} ?o }} {} }}",
+                values("?s", chunk),
+                self.published_filter(),
+                projected = if predicate.is_some() { "" } else { "?p " },
             );
-            let query = if predicate.is_some() {
-                query.replacen("SELECT DISTINCT ?s ?p ?o", "SELECT DISTINCT ?s ?o", 1)
-            } else {
-                query
-            };
             let solutions = self.select(&query, None)?;
             let position = |name: &str| solutions.variables.iter().position(|v| v.as_str() == name);
             let (s, p, o) = (position("s"), position("p"), position("o"));

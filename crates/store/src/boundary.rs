@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use belfort_model::ObservationRdf;
-use oxrdf::{NamedNode, Quad, Term, Triple, Variable};
+use oxrdf::{GraphName, NamedNode, NamedOrBlankNode, Quad, Term, Triple, Variable};
 
 use crate::StoreError;
 use crate::event_streams::EventStreamIndexing;
@@ -147,6 +147,40 @@ pub struct QuadPattern {
     pub object: Option<Term>,
     /// The graphs to look in.
     pub graph: GraphSelector,
+}
+
+impl QuadPattern {
+    /// The quad the pattern matched, from what a query bound to its open positions (`None`
+    /// for a position the pattern fixes); `None` when a binding cannot stand in its position.
+    /// The quad is in the named graph the pattern names, else in the default graph.
+    pub fn matched_quad(
+        &self,
+        subject: Option<&Term>,
+        predicate: Option<&Term>,
+        object: Option<&Term>,
+    ) -> Option<Quad> {
+        let subject: NamedOrBlankNode = match (&self.subject, subject) {
+            (Some(fixed), _) => fixed.clone().into(),
+            (None, Some(Term::NamedNode(n))) => n.clone().into(),
+            (None, Some(Term::BlankNode(b))) => b.clone().into(),
+            _ => return None,
+        };
+        let predicate = match (&self.predicate, predicate) {
+            (Some(fixed), _) => fixed.clone(),
+            (None, Some(Term::NamedNode(n))) => n.clone(),
+            _ => return None,
+        };
+        let object = match (&self.object, object) {
+            (Some(fixed), _) => fixed.clone(),
+            (None, Some(bound)) => bound.clone(),
+            _ => return None,
+        };
+        let graph = match &self.graph {
+            GraphSelector::Named(name) => GraphName::NamedNode(name.clone()),
+            _ => GraphName::DefaultGraph,
+        };
+        Some(Quad::new(subject, predicate, object, graph))
+    }
 }
 
 /// One page of the quads matching a pattern, in the engine's stable index order.

@@ -17,7 +17,7 @@ use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, Sp
 use oxigraph::store::Store;
 
 use crate::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
-use crate::guard::{self, CountablePattern};
+use crate::guard;
 use crate::plan::{IngestPlan, plan_ingest};
 use crate::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
@@ -128,23 +128,6 @@ impl EmbeddedStore {
             .on_store(&self.store)
             .execute()
             .map_err(|e| StoreError::QueryEvaluation(e.to_string()))
-    }
-
-    fn count_for_guard(&self, pattern: &CountablePattern) -> Result<u64, StoreError> {
-        if pattern.impossible {
-            return Ok(0);
-        }
-        let pattern = QuadPattern {
-            subject: pattern.subject.clone(),
-            predicate: pattern.predicate.clone(),
-            object: pattern.object.clone(),
-            graph: GraphSelector::Any,
-        };
-        Ok(
-            match self.count_pattern(&pattern, guard::PATTERN_COUNT_CAP)? {
-                PatternCount::Exact(n) | PatternCount::AtLeast(n) => n,
-            },
-        )
     }
 
     fn is_known(
@@ -313,9 +296,7 @@ impl ObservationStore for EmbeddedStore {
     }
 
     fn query(&self, query: &str, options: &QueryOptions) -> Result<QueryAnswer, StoreError> {
-        guard::check(query, options.base_iri.as_deref(), &|pattern| {
-            self.count_for_guard(pattern)
-        })?;
+        guard::check_on_store(self, query, options.base_iri.as_deref())?;
         let token = CancellationToken::new();
         let mut evaluator = SparqlEvaluator::new().with_cancellation_token(token.clone());
         if let Some(base) = &options.base_iri {
@@ -471,10 +452,6 @@ impl ObservationStore for EmbeddedStore {
             pattern_graph_pattern(pattern),
             limit.saturating_add(1)
         );
-        let graph = match &pattern.graph {
-            GraphSelector::Named(name) => GraphName::NamedNode(name.clone()),
-            _ => GraphName::DefaultGraph,
-        };
         let mut quads = Vec::with_capacity(limit.min(10_000) + 1);
         let QueryResults::Solutions(solutions) = self.evaluate_pattern_query(&query, pattern)?
         else {
@@ -484,24 +461,11 @@ impl ObservationStore for EmbeddedStore {
         };
         for solution in solutions {
             let solution = solution.map_err(|e| StoreError::QueryEvaluation(e.to_string()))?;
-            let subject: oxigraph::model::NamedOrBlankNode =
-                match (&pattern.subject, solution.get("s")) {
-                    (Some(s), _) => s.clone().into(),
-                    (None, Some(Term::NamedNode(n))) => n.clone().into(),
-                    (None, Some(Term::BlankNode(b))) => b.clone().into(),
-                    _ => continue,
-                };
-            let predicate = match (&pattern.predicate, solution.get("p")) {
-                (Some(p), _) => p.clone(),
-                (None, Some(Term::NamedNode(n))) => n.clone(),
-                _ => continue,
-            };
-            let object = match (&pattern.object, solution.get("o")) {
-                (Some(o), _) => o.clone(),
-                (None, Some(o)) => o.clone(),
-                _ => continue,
-            };
-            quads.push(Quad::new(subject, predicate, object, graph.clone()));
+            if let Some(quad) =
+                pattern.matched_quad(solution.get("s"), solution.get("p"), solution.get("o"))
+            {
+                quads.push(quad);
+            }
         }
         let has_more = quads.len() > limit;
         quads.truncate(limit);

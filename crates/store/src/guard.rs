@@ -15,7 +15,7 @@ use spargebra::algebra::GraphPattern;
 use spargebra::term::{NamedNodePattern, TermPattern, TriplePattern};
 use spargebra::{Query, SparqlParser};
 
-use crate::StoreError;
+use crate::{GraphSelector, ObservationStore, PatternCount, QuadPattern, StoreError};
 
 /// A cross product may produce at most this many combinations.
 pub const MAX_CROSS_PRODUCT: u64 = 10_000_000;
@@ -33,6 +33,29 @@ pub struct CountablePattern {
     pub object: Option<Term>,
     /// The subject is a literal: nothing can match.
     pub impossible: bool,
+}
+
+/// Checks a query before it runs, counting patterns in `store` (up to
+/// [`PATTERN_COUNT_CAP`], over every graph).
+pub fn check_on_store(
+    store: &dyn ObservationStore,
+    query: &str,
+    base_iri: Option<&str>,
+) -> Result<(), StoreError> {
+    check(query, base_iri, &|pattern| {
+        if pattern.impossible {
+            return Ok(0);
+        }
+        let pattern = QuadPattern {
+            subject: pattern.subject.clone(),
+            predicate: pattern.predicate.clone(),
+            object: pattern.object.clone(),
+            graph: GraphSelector::Any,
+        };
+        Ok(match store.count_pattern(&pattern, PATTERN_COUNT_CAP)? {
+            PatternCount::Exact(n) | PatternCount::AtLeast(n) => n,
+        })
+    })
 }
 
 /// Checks a query before it runs; `count` gives the (capped) number of matches of a pattern.
