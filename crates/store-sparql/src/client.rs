@@ -55,8 +55,23 @@ pub(crate) struct EngineClient {
     connection: EngineConnection,
 }
 
-fn is_retryable(status: StatusCode) -> bool {
-    matches!(status.as_u16(), 408 | 425 | 429) || status.is_server_error()
+/// Whether a failed request may succeed when sent again. Virtuoso answers 500 also when the
+/// query itself fails (`Virtuoso 22023 Error SR353: …`): that fails again, except for the SQL
+/// states of a rolled-back transaction (`40…`, a deadlock) or a lost connection (`08…`).
+fn is_retryable(status: StatusCode, body: &str) -> bool {
+    if matches!(status.as_u16(), 408 | 425 | 429) {
+        return true;
+    }
+    if !status.is_server_error() {
+        return false;
+    }
+    let mut words = body.split_whitespace();
+    match (words.next(), words.next(), words.next()) {
+        (Some("Virtuoso"), Some(state), Some("Error")) => {
+            state.starts_with("40") || state.starts_with("08")
+        }
+        _ => true,
+    }
 }
 
 impl EngineClient {
@@ -121,11 +136,9 @@ impl EngineClient {
                 Ok(response) => {
                     let status = response.status();
                     let body = self.read(url, response).map(|r| r.body).unwrap_or_default();
-                    let message = format!(
-                        "HTTP {status}: {}",
-                        String::from_utf8_lossy(&body[..body.len().min(2_000)]).trim()
-                    );
-                    if !is_retryable(status) {
+                    let text = String::from_utf8_lossy(&body[..body.len().min(2_000)]);
+                    let message = format!("HTTP {status}: {}", text.trim());
+                    if !is_retryable(status, &text) {
                         return Err(if status == StatusCode::BAD_REQUEST {
                             StoreError::QueryEvaluation(message)
                         } else {
@@ -224,5 +237,27 @@ impl EngineClient {
             None,
         )?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_failing_query_is_not_sent_again_but_a_deadlock_is() {
+        let error = StatusCode::INTERNAL_SERVER_ERROR;
+        assert!(!is_retryable(
+            error,
+            "Virtuoso 22023 Error SR353: Sorted TOP clause specifies more then 10001 rows"
+        ));
+        assert!(is_retryable(
+            error,
+            "Virtuoso 40001 Error SR172: Transaction deadlocked"
+        ));
+        assert!(is_retryable(error, "<html>proxy error</html>"));
+        assert!(is_retryable(StatusCode::SERVICE_UNAVAILABLE, ""));
+        assert!(is_retryable(StatusCode::TOO_MANY_REQUESTS, ""));
+        assert!(!is_retryable(StatusCode::BAD_REQUEST, "syntax"));
     }
 }
