@@ -56,8 +56,9 @@ pub(crate) struct EngineClient {
 }
 
 /// Whether a failed request may succeed when sent again. Virtuoso answers 500 also when the
-/// query itself fails (`Virtuoso 22023 Error SR353: …`): that fails again, except for the SQL
-/// states of a rolled-back transaction (`40…`, a deadlock) or a lost connection (`08…`).
+/// query itself fails (`Virtuoso 22023 Error SR353: …`) or is too large for one transaction
+/// (`40005 … SR325`): that fails again, except for a deadlock (`40001`) or a lost connection
+/// (`08…`).
 fn is_retryable(status: StatusCode, body: &str) -> bool {
     if matches!(status.as_u16(), 408 | 425 | 429) {
         return true;
@@ -65,13 +66,23 @@ fn is_retryable(status: StatusCode, body: &str) -> bool {
     if !status.is_server_error() {
         return false;
     }
-    let mut words = body.split_whitespace();
-    match (words.next(), words.next(), words.next()) {
-        (Some("Virtuoso"), Some(state), Some("Error")) => {
-            state.starts_with("40") || state.starts_with("08")
-        }
-        _ => true,
+    match virtuoso_sql_state(body) {
+        Some(state) => state == "40001" || state.starts_with("08"),
+        None => true,
     }
+}
+
+/// The SQL state of a Virtuoso error page: `Virtuoso 22023 Error …` from the SPARQL endpoint,
+/// `<h3>Error 40005</h3>` from the Graph Store endpoint.
+fn virtuoso_sql_state(body: &str) -> Option<&str> {
+    let mut words = body.split_whitespace();
+    if let (Some("Virtuoso"), Some(state), Some("Error")) =
+        (words.next(), words.next(), words.next())
+    {
+        return Some(state);
+    }
+    let start = body.find("<h3>Error ")? + "<h3>Error ".len();
+    body.get(start..start + 5)
 }
 
 impl EngineClient {
@@ -256,6 +267,14 @@ mod tests {
             "Virtuoso 40001 Error SR172: Transaction deadlocked"
         ));
         assert!(is_retryable(error, "<html>proxy error</html>"));
+        assert!(!is_retryable(
+            error,
+            "Virtuoso 40005 Error SR325: Transaction aborted because it's log after image size went above the limit"
+        ));
+        assert!(!is_retryable(
+            error,
+            "<html><body><h3>Error 40005</h3><xmp>SR325: Transaction aborted</xmp></body></html>"
+        ));
         assert!(is_retryable(StatusCode::SERVICE_UNAVAILABLE, ""));
         assert!(is_retryable(StatusCode::TOO_MANY_REQUESTS, ""));
         assert!(!is_retryable(StatusCode::BAD_REQUEST, "syntax"));

@@ -308,6 +308,7 @@ impl SparqlStore {
 
     /// Stages the quads, publishes them with one update, and drops the staging graphs.
     fn publish(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
+        let quad_count = quads.len();
         // Per target graph: the N-Triples not yet in a part, and how many lines they hold.
         let mut by_graph: BTreeMap<NamedNode, (usize, Vec<u8>)> = BTreeMap::new();
         let mut digest = Sha256::new();
@@ -342,19 +343,16 @@ impl SparqlStore {
             belfort::STAGED_AT.as_str(),
             Utc::now().format("%Y-%m-%dT%H:%M:%S%.6fZ")
         );
-        let mut staged_graphs = Vec::with_capacity(parts.len());
-        for (number, (target, bytes)) in parts.iter().enumerate() {
-            let staged = format!("{staging}/{number}");
-            self.client.put_graph(&staged, bytes)?;
+        let staged_graphs: Vec<String> = (0..parts.len())
+            .map(|number| format!("{staging}/{number}"))
+            .collect();
+        for (staged, (target, _)) in staged_graphs.iter().zip(&parts) {
             let _ = writeln!(
                 manifest_triples,
                 "<{staged}> <{}> {target} .",
                 belfort::STAGED_FOR.as_str()
             );
-            staged_graphs.push(staged);
         }
-        self.client
-            .put_graph(&manifest, manifest_triples.as_bytes())?;
         let registry = self.registry();
         let update = format!(
             "DELETE {{ GRAPH <{registry}> {{ <{registry}> {version} ?old }} }}
@@ -376,7 +374,32 @@ WHERE {{
             committed = belfort::COMMITTED_BATCH,
             staged_for = belfort::STAGED_FOR,
         );
-        self.client.update(&update)?;
+        let stage_and_publish = || -> Result<(), StoreError> {
+            for (staged, (_, bytes)) in staged_graphs.iter().zip(&parts) {
+                self.client.put_graph(staged, bytes)?;
+            }
+            self.client
+                .put_graph(&manifest, manifest_triples.as_bytes())?;
+            self.client.update(&update)
+        };
+        if let Err(error) = stage_and_publish() {
+            // Nothing was published; the staged copy is of no use to anyone. Should the drop
+            // fail too, the next store to connect sweeps it.
+            let _ = self.drop_staging(&manifest, &staged_graphs);
+            return Err(match error {
+                StoreError::Remote { url, message } if message.contains("SR325") => {
+                    StoreError::Remote {
+                        url,
+                        message: format!(
+                            "the batch ({quad_count} quads) is larger than one engine transaction \
+                             may be (Virtuoso: raise TransactionAfterImageLimit, or ingest \
+                             smaller batches); nothing of it was published. {message}"
+                        ),
+                    }
+                }
+                other => other,
+            });
+        }
         self.drop_staging(&manifest, &staged_graphs)?;
         self.forget_version();
         Ok(())

@@ -231,3 +231,39 @@ fn the_remote_store_holds_and_answers_what_the_embedded_store_does() {
     assert_eq!(other.data_version(), remote.data_version());
     assert_eq!(other.count_observations().unwrap(), 45);
 }
+
+#[test]
+fn a_batch_larger_than_one_engine_transaction_fails_clearly_and_leaves_nothing() {
+    // One megabyte of transaction log: a few thousand observations are too many.
+    let engine = Virtuoso::start_with("TransactionAfterImageLimit = 1000000");
+    let remote = SparqlStore::connect(engine.connection(), engine.kind(), BASE).unwrap();
+    remote.ingest(batch(observations(5, "small"))).unwrap();
+    let error = remote
+        .ingest(batch(observations(3_000, "large")))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("TransactionAfterImageLimit")
+            && error.contains("nothing of it was published"),
+        "{error}"
+    );
+    assert_eq!(remote.count_observations().unwrap(), 5);
+    // No staged copy is left behind in the engine either.
+    let staged: serde_json::Value = reqwest::blocking::Client::new()
+        .post(engine.query_url())
+        .header("Accept", "application/sparql-results+json")
+        .form(&[(
+            "query",
+            format!(
+                "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{BASE}graph/_store/staging/\")) }}"
+            ),
+        )])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(
+        staged["results"]["bindings"][0]["n"]["value"], "0",
+        "{staged}"
+    );
+}

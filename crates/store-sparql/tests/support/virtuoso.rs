@@ -37,7 +37,7 @@ fn program(name: &str) -> PathBuf {
         })
 }
 
-fn ini(dir: &Path, sql_port: u16, http_port: u16) -> String {
+fn ini(dir: &Path, sql_port: u16, http_port: u16, parameters: &str) -> String {
     let d = dir.display();
     format!(
         "[Database]
@@ -58,6 +58,7 @@ MaxSortedTopRows = 10000000
 NumberOfBuffers = 40000
 MaxDirtyBuffers = 30000
 DirsAllowed = .
+{parameters}
 [HTTPServer]
 ServerPort = 127.0.0.1:{http_port}
 ServerRoot = {d}
@@ -74,11 +75,17 @@ MaxQueryCostEstimationTime = 400
 impl Virtuoso {
     /// Starts an empty engine and lets the anonymous SPARQL user update it.
     pub fn start() -> Self {
+        Self::start_with("")
+    }
+
+    /// The same, with more lines for the engine's `[Parameters]`.
+    pub fn start_with(parameters: &str) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let sql_port = free_port();
         let http_port = free_port();
         let config = dir.path().join("virtuoso.ini");
-        std::fs::write(&config, ini(dir.path(), sql_port, http_port)).expect("write virtuoso.ini");
+        std::fs::write(&config, ini(dir.path(), sql_port, http_port, parameters))
+            .expect("write virtuoso.ini");
         let log = std::fs::File::create(dir.path().join("stdout.log")).expect("log file");
         let child = Command::new(program("virtuoso-t"))
             .arg("+foreground")
