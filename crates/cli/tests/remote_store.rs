@@ -1,8 +1,9 @@
 //! Belfort on a remote engine (a real Virtuoso 7) against Belfort on its embedded store: the
 //! same harvest gives the same SPARQL answers, the same data through the fragments (judged by
-//! Comunica) and the same event-stream members (judged by `ldes-client`); servers over one
-//! engine share everything and lose nothing when one is killed; a kill -9 in the middle of a
-//! remote batch shows readers none or all of it, and the re-run leaves one copy.
+//! Comunica) and the same event-stream members (judged by `ldes-client`); `belfort replicate`
+//! fills the engine from another server's stream; servers over one engine share everything and
+//! lose nothing when one is killed; a kill -9 in the middle of a remote batch shows readers
+//! none or all of it, and the re-run leaves one copy.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -186,6 +187,33 @@ fn belfort_on_virtuoso_answers_like_belfort_on_its_embedded_store() {
     let members = ldes_members(&first_address);
     assert_eq!(members.len() as u64, DEMO_OBSERVATIONS);
     assert_eq!(members, ldes_members(&embedded_address));
+
+    // Replication into the engine: another government's Belfort (its own base IRI, so its own
+    // graphs in the same engine) follows the embedded server's stream and holds every member.
+    let replica = write_config(
+        dir.path(),
+        "replica",
+        "https://replica.example.org/id/",
+        Some(&engine),
+    );
+    let replicated = belfort(
+        &replica,
+        &dir.path().join("replica"),
+        &[
+            "replicate",
+            &format!("{embedded_address}/ldes/all"),
+            "--allow-private-addresses",
+        ],
+    );
+    assert!(
+        replicated.status.success(),
+        "{}",
+        String::from_utf8_lossy(&replicated.stderr)
+    );
+    assert_eq!(
+        observations(&replica, &dir.path().join("replica")),
+        DEMO_OBSERVATIONS
+    );
 
     // Two servers over one engine: what is ingested is served by both, and killing one
     // loses nothing.
