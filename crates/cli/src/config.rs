@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use belfort_harvest::{CsvMapping, DEFAULT_MAX_PAYLOAD_BYTES, FeedSpec, SourceKind};
+use belfort_harvest::{CsvMapping, DEFAULT_MAX_PAYLOAD_BYTES, FeedSpec, Paging, SourceKind};
 use belfort_model::{Catalogue, FeedId, IriMinter};
 use belfort_store_sparql::{EngineConnection, EngineKind};
 use serde::Deserialize;
@@ -181,8 +181,27 @@ impl EventStreams {
 #[serde(deny_unknown_fields)]
 struct CityFile {
     city: String,
+    /// Default of every feed's `allow_local_files`.
+    allow_local_files: Option<bool>,
+    /// Default of every feed's `allow_private_addresses`.
+    allow_private_addresses: Option<bool>,
     #[serde(default)]
     feeds: BTreeMap<String, FeedEntry>,
+}
+
+/// `paging = { kind = "next-link", pointer = "/@iot.nextLink" }` or
+/// `paging = { kind = "offset", page_size = 100, results = "/results" }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, tag = "kind", rename_all = "kebab-case")]
+enum PagingEntry {
+    None,
+    NextLink {
+        pointer: Option<String>,
+    },
+    Offset {
+        page_size: u32,
+        results: Option<String>,
+    },
 }
 
 #[derive(Debug, Deserialize)]
@@ -197,6 +216,16 @@ struct FeedEntry {
     max_payload_bytes: Option<u64>,
     /// The column mapping of a `csv` feed.
     csv: Option<CsvMapping>,
+    /// Whether `urls` may name local files.
+    allow_local_files: Option<bool>,
+    /// Whether `urls` may reach loopback, private or link-local addresses.
+    allow_private_addresses: Option<bool>,
+    /// How the server pages its collection.
+    paging: Option<PagingEntry>,
+    /// The most pages one URL may have in one run.
+    max_pages: Option<u32>,
+    /// The watermark of the first run, for URLs with `{watermark}`.
+    initial_watermark: Option<String>,
     #[allow(dead_code, reason = "documentation for data stewards")]
     description: Option<String>,
 }
@@ -346,6 +375,46 @@ fn read_city(path: &Path, catalogue: &Catalogue) -> Result<Vec<FeedSpec>, Vec<St
             spec.sensor_namespace = namespace;
         }
         spec.max_payload_bytes = entry.max_payload_bytes.unwrap_or(DEFAULT_MAX_PAYLOAD_BYTES);
+        spec.allow_local_files = entry
+            .allow_local_files
+            .or(city.allow_local_files)
+            .unwrap_or(false);
+        spec.allow_private_addresses = entry
+            .allow_private_addresses
+            .or(city.allow_private_addresses)
+            .unwrap_or(false);
+        match entry.paging {
+            Some(PagingEntry::None) => spec.paging = Paging::None,
+            Some(PagingEntry::NextLink { pointer }) => {
+                spec.paging = Paging::NextLink {
+                    pointer: pointer.unwrap_or_else(|| "/@iot.nextLink".to_owned()),
+                };
+            }
+            Some(PagingEntry::Offset { page_size, results }) => {
+                if page_size == 0 {
+                    errors.push(format!("feeds.{name}.paging.page_size must be at least 1"));
+                }
+                spec.paging = Paging::Offset {
+                    page_size,
+                    results: results.unwrap_or_else(|| "/results".to_owned()),
+                };
+            }
+            None => {}
+        }
+        if let Some(max_pages) = entry.max_pages {
+            if max_pages == 0 {
+                errors.push(format!("feeds.{name}.max_pages must be at least 1"));
+            }
+            spec.max_pages = max_pages;
+        }
+        if let Some(initial) = entry.initial_watermark {
+            if chrono::DateTime::parse_from_rfc3339(&initial).is_err() {
+                errors.push(format!(
+                    "feeds.{name}.initial_watermark: {initial:?} is not an RFC 3339 date-time"
+                ));
+            }
+            spec.initial_watermark = initial;
+        }
         match (&entry.csv, kind) {
             (Some(mapping), SourceKind::Csv) => {
                 errors.extend(

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use belfort_harvest::{FeedSpec, fetch};
+use belfort_harvest::{FeedSpec, FeedState, LocationState, fetch, fetch_feed};
 use belfort_model::{Catalogue, FeedId};
 use belfort_server::{EventStreamSettings, RunningServer, ServerConfig};
 use belfort_store::{
@@ -556,22 +556,19 @@ fn harvest(
                 feed.locations.len()
             );
         }
-        let result = feed
-            .locations
-            .iter()
-            .map(|location| {
-                Ok(Payload {
-                    bytes: fetch(feed, location)?,
-                    source: location.clone(),
-                })
-            })
-            .collect::<anyhow::Result<Vec<_>>>()
-            .and_then(|payloads| pipeline.ingest(feed, &payloads));
+        let result = harvest_feed(&pipeline, &archive, data, feed);
         if let Some(bar) = &progress {
             bar.inc(1);
         }
         match result {
-            Ok(report) => {
+            Ok(None) => {
+                let say = || eprintln!("{}: not modified since the last run", feed.id);
+                match &progress {
+                    Some(bar) => bar.suspend(say),
+                    None => say(),
+                }
+            }
+            Ok(Some(report)) => {
                 match &progress {
                     Some(bar) => bar.suspend(|| print_report(&feed.id, &report)),
                     None => print_report(&feed.id, &report),
@@ -600,6 +597,80 @@ fn harvest(
             failures.join(", ")
         ))
     }
+}
+
+/// One run of one feed: fetch what changed since the saved state, ingest it as one batch,
+/// then save the new state. `None`: every location answered 304 Not Modified.
+fn harvest_feed(
+    pipeline: &Pipeline<'_>,
+    archive: &PayloadArchive,
+    data: &Path,
+    feed: &FeedSpec,
+) -> anyhow::Result<Option<FeedReport>> {
+    let state_path = data
+        .join("harvest")
+        .join(feed.id.city())
+        .join(format!("{}.json", feed.id.name()));
+    let mut state = FeedState::load(&state_path)?;
+    // A validator is only worth sending while the payload it stands for is still archived.
+    state
+        .locations
+        .retain(|_, seen| archive.path_of(&seen.sha256).is_file());
+    let fetcher = HttpFetcher::new(HttpSettings {
+        max_bytes: feed.max_payload_bytes,
+        allow_private_addresses: feed.allow_private_addresses,
+        ..HttpSettings::default()
+    })?;
+    let fetched = fetch_feed(feed, &fetcher, &state)?;
+    if !fetched.is_empty() && fetched.iter().all(|p| p.bytes.is_none()) {
+        return Ok(None);
+    }
+    let mut payloads = Vec::with_capacity(fetched.len());
+    let mut next_state = FeedState {
+        locations: Default::default(),
+        watermark: state.watermark.clone(),
+    };
+    for part in fetched {
+        let bytes = match part.bytes {
+            Some(bytes) => bytes,
+            None => {
+                let sha = state
+                    .locations
+                    .get(&part.location)
+                    .map(|seen| seen.sha256.clone())
+                    .unwrap_or_default();
+                archive
+                    .read(&sha)
+                    .with_context(|| format!("{}: the archived copy of {}", feed.id, part.source))?
+            }
+        };
+        if feed.locations.contains(&part.location)
+            && (part.validators.etag.is_some() || part.validators.last_modified.is_some())
+        {
+            next_state.locations.insert(
+                part.location.clone(),
+                LocationState {
+                    etag: part.validators.etag.clone(),
+                    last_modified: part.validators.last_modified.clone(),
+                    sha256: PayloadArchive::digest(&bytes),
+                },
+            );
+        }
+        payloads.push(Payload {
+            bytes,
+            source: part.source,
+        });
+    }
+    let report = pipeline.ingest(feed, &payloads)?;
+    if let Some(latest) = report.latest_result_time {
+        let latest = latest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+        // RFC 3339 in UTC with one format compares as text.
+        if next_state.watermark.as_ref().is_none_or(|w| *w < latest) {
+            next_state.watermark = Some(latest);
+        }
+    }
+    next_state.save(&state_path)?;
+    Ok(Some(report))
 }
 
 fn ingest_report_json(feed: &FeedId, report: &FeedReport) -> serde_json::Value {

@@ -111,6 +111,8 @@ pub struct FeedReport {
     pub flagged_observations: u64,
     /// Findings per rule (IRI → count).
     pub findings_by_rule: std::collections::BTreeMap<String, u64>,
+    /// The newest result time among the batch's observations: the feed's next watermark.
+    pub latest_result_time: Option<chrono::DateTime<Utc>>,
 }
 
 impl FeedReport {
@@ -208,6 +210,7 @@ impl Pipeline<'_> {
             payload_iris.push(payload_iri);
             record_sets.push(mapped);
         }
+        report.latest_result_time = observations.iter().map(|o| o.result_time).max();
         let mut rdf_of: Vec<_> = observations
             .iter()
             .zip(&payload_of)

@@ -6,9 +6,15 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 mod event_streams;
+mod fetching;
 mod ingest_report;
 mod remote_store;
 mod validate;
+
+/// Observations of the bundled demo: Telraam, sensor.community (2 feeds), IRCEL-CELINE,
+/// SensorThings, Opendatasoft and DATEX II parking, Telraam live, bike counter, park and ride,
+/// Leuven noise, CurieuzeNeuzen, MIV.
+const DEMO_OBSERVATIONS: u64 = 338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 + 160 + 30 + 35;
 
 const COUNT_OBSERVATIONS: &str =
     "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }";
@@ -169,16 +175,14 @@ fn demo_harvests_every_bundled_feed() {
         "gent/park-and-ride: 5 records, 15 observations",
         "leuven/noise-naamsestraat: 40 records, 160 observations",
         "vlaanderen/curieuzeneuzen-2018: 30 records, 30 observations",
+        "vlaanderen/miv: 12 records, 35 observations",
     ] {
         assert!(
             String::from_utf8_lossy(&output.stderr).contains(csv_feed),
             "{csv_feed}"
         );
     }
-    assert_eq!(
-        observation_count(data.path()),
-        338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 + 160 + 30
-    );
+    assert_eq!(observation_count(data.path()), DEMO_OBSERVATIONS);
 }
 
 #[test]
@@ -365,7 +369,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
         .unwrap();
     assert_eq!(
         answer["results"]["bindings"][0]["n"]["value"],
-        (338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 + 160 + 30).to_string()
+        DEMO_OBSERVATIONS.to_string()
     );
     let fragment = client
         .get(format!("{address}/fragments"))
@@ -407,7 +411,7 @@ fn demo_serves_what_it_harvested_and_prints_the_address() {
     assert_eq!(
         runs.matches("<http://www.w3.org/ns/shacl#ValidationReport>")
             .count(),
-        12,
+        13,
         "{runs}"
     );
     let telraam = get("/quality/gent/telraam", "text/turtle");

@@ -11,7 +11,8 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{
-    KillOnDrop, PREFIXES, RESEARCHER_QUERIES, json_term, sorted_rows, start_belfort_server,
+    DEMO_OBSERVATIONS, KillOnDrop, PREFIXES, RESEARCHER_QUERIES, json_term, sorted_rows,
+    start_belfort_server,
 };
 
 #[path = "../../store-sparql/tests/support/virtuoso.rs"]
@@ -132,8 +133,6 @@ fn ldes_members(address: &str) -> BTreeSet<String> {
         .map(|m| m.as_str().unwrap().to_owned())
         .collect()
 }
-
-const DEMO_OBSERVATIONS: u64 = 338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 + 160 + 30;
 
 #[test]
 fn belfort_on_virtuoso_answers_like_belfort_on_its_embedded_store() {

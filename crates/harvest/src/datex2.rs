@@ -8,10 +8,11 @@ use std::collections::HashMap;
 use belfort_model::{Catalogue, PhenomenonTime, Point, QuarantinedRecord, SourceId};
 use belfort_vocab::quality;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
-use roxmltree::{Document, Node};
+use roxmltree::Node;
 
 use crate::record::{Reading, SourceRecord, wgs84_point};
-use crate::{FeedSpec, HarvestError, MappedPayload, payload_format_error};
+use crate::xml::{LineIndex, parse_parts};
+use crate::{FeedSpec, HarvestError, MappedPayload};
 
 const FORMAT: &str = "DATEX II v2 parking XML";
 
@@ -36,55 +37,14 @@ fn element_text<'a>(node: Node<'a, '_>, name: &str) -> Option<&'a str> {
     descendant(node, name).and_then(|n| n.text()).map(str::trim)
 }
 
-/// Where each line of a document starts, so a node's line range is two binary searches
-/// (counting newlines per record would make a large publication quadratic).
-struct LineIndex(Vec<usize>);
-
-impl LineIndex {
-    fn new(source: &str) -> Self {
-        let starts = std::iter::once(0)
-            .chain(source.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
-        Self(starts)
-    }
-
-    /// The 1-based line of a byte offset.
-    fn line(&self, offset: usize) -> usize {
-        self.0.partition_point(|start| *start <= offset)
-    }
-
-    /// `lines A-B` of a node, 1-based.
-    fn lines_of(&self, node: Node<'_, '_>) -> String {
-        let range = node.range();
-        format!(
-            "lines {}-{}",
-            self.line(range.start),
-            self.line(range.end.saturating_sub(1))
-        )
-    }
-}
-
 /// Maps the parts of one DATEX II harvest: every site table first, then every status.
 pub(crate) fn map_parts(
     feed: &FeedSpec,
     catalogue: &Catalogue,
     parts: &[(&str, &[u8])],
 ) -> Result<Vec<MappedPayload>, HarvestError> {
-    let texts = parts
-        .iter()
-        .map(|(file, bytes)| {
-            std::str::from_utf8(bytes)
-                .map_err(|e| payload_format_error(feed, file, FORMAT, format!("not UTF-8: {e}")))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let documents = parts
-        .iter()
-        .zip(&texts)
-        .map(|((file, _), text)| {
-            Document::parse(text)
-                .map_err(|e| payload_format_error(feed, file, FORMAT, e.to_string()))
-        })
-        .collect::<Result<Vec<_>, _>>()?;
+    let (texts, documents): (Vec<&str>, Vec<_>) =
+        parse_parts(feed, FORMAT, parts)?.into_iter().unzip();
     let mut sites: HashMap<String, Site> = HashMap::new();
     let mut mapped: Vec<MappedPayload> = parts.iter().map(|_| MappedPayload::default()).collect();
     let lines: Vec<LineIndex> = texts.iter().map(|text| LineIndex::new(text)).collect();

@@ -60,4 +60,33 @@ pub enum HarvestError {
         /// The cap.
         limit: u64,
     },
+    /// A remote location could not be fetched.
+    #[error("feed {feed}: {source}")]
+    Fetch {
+        /// The feed id.
+        feed: String,
+        /// What went wrong.
+        #[source]
+        source: crate::http::FetchError,
+    },
+    /// A collection that pages on beyond the feed's limit (or in a loop of new links).
+    #[error(
+        "feed {feed}: {location} has more than {limit} pages (raise max_pages if that is right)"
+    )]
+    TooManyPages {
+        /// The feed id.
+        feed: String,
+        /// The configured location.
+        location: String,
+        /// The limit.
+        limit: u32,
+    },
+    /// The saved state of a feed cannot be read or written.
+    #[error("harvest state {path}: {message}")]
+    State {
+        /// The state file.
+        path: String,
+        /// Why.
+        message: String,
+    },
 }

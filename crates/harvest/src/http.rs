@@ -83,6 +83,15 @@ impl Default for HttpSettings {
     }
 }
 
+/// What a conditional GET sends: the validators of the copy the caller already has.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Validators {
+    /// Sent as `If-None-Match`.
+    pub etag: Option<String>,
+    /// Sent as `If-Modified-Since`.
+    pub last_modified: Option<String>,
+}
+
 /// A response that arrived.
 #[derive(Debug, Clone)]
 pub struct Fetched {
@@ -94,6 +103,8 @@ pub struct Fetched {
     pub cache_control: Option<String>,
     /// `ETag`.
     pub etag: Option<String>,
+    /// `Last-Modified`.
+    pub last_modified: Option<String>,
     /// The body.
     pub body: Vec<u8>,
 }
@@ -144,6 +155,17 @@ impl HttpFetcher {
     /// GETs `url` with `accept`, retrying what may pass. Final 4xx answers other than 408,
     /// 425 and 429 are returned to the caller (a 410 means something to an LDES client).
     pub fn get(&self, url: &str, accept: &str) -> Result<Fetched, FetchError> {
+        self.get_with(url, accept, &Validators::default())
+    }
+
+    /// GETs `url` like [`HttpFetcher::get`], conditionally on `validators`: a 304 Not
+    /// Modified comes back as a response with that status and an empty body.
+    pub fn get_with(
+        &self,
+        url: &str,
+        accept: &str,
+        validators: &Validators,
+    ) -> Result<Fetched, FetchError> {
         let parsed = url::Url::parse(url).map_err(|e| FetchError::Refused {
             url: url.to_owned(),
             message: format!("not a URL: {e}"),
@@ -157,11 +179,17 @@ impl HttpFetcher {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            let outcome = self
+            let mut request = self
                 .client
                 .get(parsed.clone())
-                .header(reqwest::header::ACCEPT, accept)
-                .send();
+                .header(reqwest::header::ACCEPT, accept);
+            if let Some(etag) = &validators.etag {
+                request = request.header(reqwest::header::IF_NONE_MATCH, etag);
+            }
+            if let Some(date) = &validators.last_modified {
+                request = request.header(reqwest::header::IF_MODIFIED_SINCE, date);
+            }
+            let outcome = request.send();
             let retry_after = match outcome {
                 Ok(response) => {
                     let status = response.status().as_u16();
@@ -240,6 +268,7 @@ impl HttpFetcher {
         });
         let cache_control = header(reqwest::header::CACHE_CONTROL);
         let etag = header(reqwest::header::ETAG);
+        let last_modified = header(reqwest::header::LAST_MODIFIED);
         let limit = self.settings.max_bytes;
         if response.content_length().is_some_and(|n| n > limit) {
             return Err(FetchError::TooLarge {
@@ -267,6 +296,7 @@ impl HttpFetcher {
             content_type,
             cache_control,
             etag,
+            last_modified,
             body,
         })
     }
@@ -398,6 +428,7 @@ mod tests {
             content_type: None,
             cache_control: Some("public, max-age=31536000, immutable".into()),
             etag: None,
+            last_modified: None,
             body: Vec::new(),
         };
         assert!(fetched.is_immutable());

@@ -3,11 +3,14 @@
 mod csv_mapping;
 mod datex2;
 mod error;
+mod feed_fetch;
 mod fetch;
 pub mod http;
 mod irceline;
+mod lambert72;
 pub mod ldes;
 mod locate;
+mod miv;
 mod opendatasoft;
 mod record;
 mod sensor_community;
@@ -15,11 +18,15 @@ mod sensor_community_archive;
 mod sensorthings;
 mod telraam;
 mod telraam_live;
+mod xml;
 
 use belfort_model::{Catalogue, FeedId, Observation, QuarantinedRecord};
 
 pub use csv_mapping::{CsvMapping, TimeColumns, ValueColumn};
 pub use error::HarvestError;
+pub use feed_fetch::{
+    FeedState, FetchedPayload, LocationState, Paging, WATERMARK_PLACEHOLDER, fetch_feed,
+};
 pub use fetch::{DEFAULT_MAX_PAYLOAD_BYTES, fetch};
 pub use locate::{record_lines, records_lines};
 
@@ -45,6 +52,9 @@ pub enum SourceKind {
     TelraamLive,
     /// Any CSV export, mapped by the feed's `[csv]` table.
     Csv,
+    /// MIV induction-loop minutes of the Vlaams Verkeerscentrum (XML) and their detector
+    /// configuration, in one batch.
+    MivTraffic,
 }
 
 impl SourceKind {
@@ -60,6 +70,7 @@ impl SourceKind {
             "datex2-parking" => Some(Self::Datex2Parking),
             "telraam-live" => Some(Self::TelraamLive),
             "csv" => Some(Self::Csv),
+            "miv-traffic" => Some(Self::MivTraffic),
             _ => None,
         }
     }
@@ -75,6 +86,7 @@ impl SourceKind {
         "datex2-parking",
         "telraam-live",
         "csv",
+        "miv-traffic",
     ];
 }
 
@@ -93,6 +105,16 @@ pub struct FeedSpec {
     pub max_payload_bytes: u64,
     /// How a CSV export maps onto observations (kind `csv`).
     pub csv: Option<CsvMapping>,
+    /// Whether locations may be local files (the bundled demo, tests); off by default.
+    pub allow_local_files: bool,
+    /// Whether loopback, private and link-local addresses may be fetched; off by default.
+    pub allow_private_addresses: bool,
+    /// How the server pages a collection.
+    pub paging: Paging,
+    /// The most pages one location may have in one run.
+    pub max_pages: u32,
+    /// The watermark of a first run, for URLs with `{watermark}`.
+    pub initial_watermark: String,
 }
 
 impl FeedSpec {
@@ -108,6 +130,7 @@ impl FeedSpec {
             SourceKind::OpendatasoftParking => "parking".to_owned(),
             SourceKind::Datex2Parking => "datex2".to_owned(),
             SourceKind::Csv => "csv".to_owned(),
+            SourceKind::MivTraffic => "miv".to_owned(),
         };
         Self {
             id,
@@ -116,6 +139,29 @@ impl FeedSpec {
             sensor_namespace,
             max_payload_bytes: DEFAULT_MAX_PAYLOAD_BYTES,
             csv: None,
+            allow_local_files: false,
+            allow_private_addresses: false,
+            paging: match kind {
+                SourceKind::SensorThings => Paging::NextLink {
+                    pointer: "/@iot.nextLink".to_owned(),
+                },
+                _ => Paging::None,
+            },
+            max_pages: 1000,
+            initial_watermark: "1970-01-01T00:00:00Z".to_owned(),
+        }
+    }
+
+    /// The `Accept` header for this feed's payloads.
+    pub fn accept(&self) -> &'static str {
+        match self.kind {
+            SourceKind::Datex2Parking | SourceKind::MivTraffic => {
+                "application/xml, text/xml;q=0.9, */*;q=0.1"
+            }
+            SourceKind::Csv | SourceKind::SensorCommunityArchiveCsv => {
+                "text/csv, text/plain;q=0.9, */*;q=0.1"
+            }
+            _ => "application/json, application/geo+json;q=0.9, */*;q=0.1",
         }
     }
 }
@@ -170,10 +216,11 @@ pub fn map_payload(
         }
         SourceKind::TelraamLive => telraam_live::map_snapshot(feed, catalogue, file, payload),
         SourceKind::Csv => csv_mapping::map_csv(feed, catalogue, file, payload),
-        SourceKind::OpendatasoftParking => {
-            opendatasoft::map_records(feed, catalogue, file, payload)
-        }
-        SourceKind::IrcelineTimeseries | SourceKind::SensorThings | SourceKind::Datex2Parking => {
+        SourceKind::IrcelineTimeseries
+        | SourceKind::SensorThings
+        | SourceKind::Datex2Parking
+        | SourceKind::OpendatasoftParking
+        | SourceKind::MivTraffic => {
             let mut parts = map_payloads(feed, catalogue, &[(file, payload)])?;
             Ok(parts.pop().unwrap_or_default())
         }
@@ -192,6 +239,8 @@ pub fn map_payloads(
         SourceKind::IrcelineTimeseries => irceline::map_parts(feed, catalogue, parts),
         SourceKind::SensorThings => sensorthings::map_parts(feed, catalogue, parts),
         SourceKind::Datex2Parking => datex2::map_parts(feed, catalogue, parts),
+        SourceKind::MivTraffic => miv::map_parts(feed, catalogue, parts),
+        SourceKind::OpendatasoftParking => opendatasoft::map_parts(feed, catalogue, parts),
         _ => parts
             .iter()
             .map(|(file, payload)| map_payload(feed, catalogue, file, payload))

@@ -27,43 +27,55 @@ const LAT_RANGE: std::ops::RangeInclusive<f64> = 49.4..=51.6;
 /// The zone of a local time without offset, as Ghent publishes it.
 const LOCAL_ZONE: chrono_tz::Tz = chrono_tz::Europe::Brussels;
 
-pub(crate) fn map_records(
+/// Maps the pages of one harvest (`limit`/`offset` paging gives one part per page). A
+/// `total_count` above the records of all pages together is flagged: pages are missing.
+pub(crate) fn map_parts(
     feed: &FeedSpec,
     catalogue: &Catalogue,
-    file: &str,
-    payload: &[u8],
-) -> Result<MappedPayload, HarvestError> {
-    let document = parse_json(feed, file, FORMAT, payload)?;
-    let Some(Value::Array(records)) = document.get("results") else {
-        return Err(payload_format_error(
-            feed,
-            file,
-            FORMAT,
-            "no \"results\" array at /results".to_owned(),
-        ));
-    };
-    let mut mapped = MappedPayload::default();
-    if let Some(total) = document.get("total_count").and_then(Value::as_u64)
-        && total > records.len() as u64
-    {
-        // The page envelope is reported as a record of its own: the defect is there.
-        mapped.open_record("/total_count");
-        mapped.flags.push(RecordFlag {
-            location: "/total_count".to_owned(),
-            field: Some("total_count".to_owned()),
-            rule: quality::INCOMPLETE_PAGE_CHECK.into_owned(),
-            message: format!(
-                "total_count is {total} but the payload holds {} records: the other pages (offset/limit) are missing",
-                records.len()
-            ),
-        });
+    parts: &[(&str, &[u8])],
+) -> Result<Vec<MappedPayload>, HarvestError> {
+    let documents = parts
+        .iter()
+        .map(|(file, payload)| parse_json(feed, file, FORMAT, payload))
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut pages = Vec::with_capacity(documents.len());
+    for ((file, _), document) in parts.iter().zip(&documents) {
+        let Some(Value::Array(records)) = document.get("results") else {
+            return Err(payload_format_error(
+                feed,
+                file,
+                FORMAT,
+                "no \"results\" array at /results".to_owned(),
+            ));
+        };
+        pages.push((document, records));
     }
-    for (index, record) in records.iter().enumerate() {
-        let location = format!("/results/{index}");
-        mapped.open_record(&location);
-        map_record(feed, catalogue, record, &location, &mut mapped);
+    let in_batch: u64 = pages.iter().map(|(_, records)| records.len() as u64).sum();
+    let mut mapped_parts = Vec::with_capacity(pages.len());
+    for (document, records) in pages {
+        let mut mapped = MappedPayload::default();
+        if let Some(total) = document.get("total_count").and_then(Value::as_u64)
+            && total > in_batch
+        {
+            // The page envelope is reported as a record of its own: the defect is there.
+            mapped.open_record("/total_count");
+            mapped.flags.push(RecordFlag {
+                location: "/total_count".to_owned(),
+                field: Some("total_count".to_owned()),
+                rule: quality::INCOMPLETE_PAGE_CHECK.into_owned(),
+                message: format!(
+                    "total_count is {total} but the harvest holds {in_batch} records: the other pages (offset/limit) are missing"
+                ),
+            });
+        }
+        for (index, record) in records.iter().enumerate() {
+            let location = format!("/results/{index}");
+            mapped.open_record(&location);
+            map_record(feed, catalogue, record, &location, &mut mapped);
+        }
+        mapped_parts.push(mapped);
     }
-    Ok(mapped)
+    Ok(mapped_parts)
 }
 
 fn map_record(

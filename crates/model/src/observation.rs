@@ -149,6 +149,15 @@ impl Point {
             geo::WKT_LITERAL,
         )
     }
+
+    /// Great-circle distance to `other` in metres, on a sphere of 6 371 km.
+    pub fn distance_metres(&self, other: &Point) -> f64 {
+        let (p1, p2) = (self.lat.to_radians(), other.lat.to_radians());
+        let half_dp = (p2 - p1) / 2.0;
+        let half_dl = (other.lon - self.lon).to_radians() / 2.0;
+        let a = half_dp.sin().powi(2) + p1.cos() * p2.cos() * half_dl.sin().powi(2);
+        2.0 * 6_371_000.0 * a.sqrt().asin()
+    }
 }
 
 /// A source-specific qualifier kept on the observation (Telraam `uptime`).

@@ -814,7 +814,7 @@ impl<'a> Batch<'a> {
                         if let (Some(p), Some(here)) = (previous, obs[i].location)
                             && let Some(there) = obs[p].location
                         {
-                            let metres = haversine_metres(there.lat, there.lon, here.lat, here.lon);
+                            let metres = there.distance_metres(&here);
                             if metres > *max_metres {
                                 out.push((vec![i], format!(
                                     "{} is {metres:.0} m from the sensor's previous location: relocated, a new series",
@@ -998,13 +998,4 @@ impl<'a> Batch<'a> {
 /// Whether a rule restricted to `properties` (none: every property) judges `property`.
 fn applies_to(properties: &[NamedNode], property: &str) -> bool {
     properties.is_empty() || properties.iter().any(|p| p.as_str() == property)
-}
-
-/// Great-circle distance on a 6 371 km sphere.
-fn haversine_metres(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
-    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
-    let dp = p2 - p1;
-    let dl = (lon2 - lon1).to_radians();
-    let a = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
-    2.0 * 6_371_000.0 * a.sqrt().asin()
 }

@@ -1,0 +1,73 @@
+//! Mapping benchmark: one feed's payload files mapped onto observations and written out as
+//! N-Triples, timed, as one JSON line on standard output.
+//!
+//! `belfort-mapping-bench FEED OUT.nt FILE...` (FEED as in the demo configuration, such as
+//! `gent/telraam`; the files form one batch, as `belfort ingest` takes them).
+
+use std::io::{BufWriter, Write};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use belfort::config;
+use belfort_model::{Catalogue, FeedId};
+
+fn main() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [feed, out, files @ ..] = args.as_slice() else {
+        bail!("usage: belfort-mapping-bench FEED OUT.nt FILE...");
+    };
+    if files.is_empty() {
+        bail!("usage: belfort-mapping-bench FEED OUT.nt FILE...");
+    }
+    let catalogue = Catalogue::bundled()?;
+    let config = config::load_demo(None, &catalogue)?;
+    let feed_id = FeedId::parse(feed)?;
+    let spec = config
+        .feed(&feed_id)
+        .with_context(|| format!("{feed} is not a demo feed"))?;
+    let payloads: Vec<(String, Vec<u8>)> = files
+        .iter()
+        .map(|f| Ok((f.clone(), std::fs::read(f).with_context(|| f.clone())?)))
+        .collect::<anyhow::Result<_>>()?;
+    let bytes: usize = payloads.iter().map(|(_, b)| b.len()).sum();
+
+    let started = Instant::now();
+    let parts: Vec<(&str, &[u8])> = payloads
+        .iter()
+        .map(|(f, b)| (f.as_str(), b.as_slice()))
+        .collect();
+    let mapped = belfort_harvest::map_payloads(spec, &catalogue, &parts)?;
+    let mapped_seconds = started.elapsed().as_secs_f64();
+    let mut sink = BufWriter::new(std::fs::File::create(out)?);
+    let (mut records, mut observations, mut quarantined, mut triples) = (0u64, 0u64, 0u64, 0u64);
+    for part in &mapped {
+        records += part.records;
+        quarantined += part.quarantined.len() as u64;
+        for observation in &part.observations {
+            let rdf = observation.to_rdf(&config.minter, &catalogue);
+            for triple in rdf.triples.iter().chain(&rdf.context) {
+                writeln!(sink, "{triple} .")?;
+                triples += 1;
+            }
+            observations += 1;
+        }
+    }
+    sink.flush()?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{}",
+        serde_json::json!({
+            "feed": feed,
+            "bytes": bytes,
+            "records": records,
+            "observations": observations,
+            "quarantined": quarantined,
+            "triples": triples,
+            "map_seconds": mapped_seconds,
+            "seconds": seconds,
+            "records_per_second": records as f64 / seconds,
+            "observations_per_second": observations as f64 / seconds,
+        })
+    );
+    Ok(())
+}

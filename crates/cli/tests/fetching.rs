@@ -1,0 +1,376 @@
+//! `belfort harvest` over real HTTP: feeds served by a local server that stands in for the
+//! cities' APIs (conditional GETs with ETags, SensorThings next links, Opendatasoft offsets).
+
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::{belfort, fixture, observation_count};
+
+/// One request as the server saw it.
+#[derive(Debug, Clone)]
+struct Seen {
+    target: String,
+    if_none_match: Option<String>,
+}
+
+/// What the server holds: a body per request target, a log of requests, and targets whose
+/// first answer is held back.
+#[derive(Default)]
+struct Site {
+    bodies: HashMap<String, Vec<u8>>,
+    log: Vec<Seen>,
+    hold_once: HashMap<String, Duration>,
+}
+
+/// A local HTTP/1.1 server for fixture payloads. Every body gets an ETag of its content; a
+/// matching `If-None-Match` gets 304.
+struct FeedServer {
+    address: String,
+    site: Arc<Mutex<Site>>,
+}
+
+impl FeedServer {
+    fn start() -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = format!("http://{}", listener.local_addr().unwrap());
+        let site = Arc::new(Mutex::new(Site::default()));
+        let shared = Arc::clone(&site);
+        std::thread::spawn(move || {
+            for stream in listener.incoming().flatten() {
+                let site = Arc::clone(&shared);
+                std::thread::spawn(move || answer(stream, &site));
+            }
+        });
+        Self { address, site }
+    }
+
+    fn put(&self, target: &str, body: Vec<u8>) {
+        self.site
+            .lock()
+            .unwrap()
+            .bodies
+            .insert(target.to_owned(), body);
+    }
+
+    fn url(&self, target: &str) -> String {
+        format!("{}{target}", self.address)
+    }
+
+    fn log(&self) -> Vec<Seen> {
+        self.site.lock().unwrap().log.clone()
+    }
+}
+
+fn etag_of(body: &[u8]) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    format!("\"{:016x}\"", hasher.finish())
+}
+
+fn answer(stream: TcpStream, site: &Mutex<Site>) {
+    let mut reader = BufReader::new(stream);
+    let mut request_line = String::new();
+    if reader.read_line(&mut request_line).is_err() {
+        return;
+    }
+    let target = request_line
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("/")
+        .to_owned();
+    let mut if_none_match = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).unwrap_or(0) == 0 || line.trim().is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.eq_ignore_ascii_case("if-none-match")
+        {
+            if_none_match = Some(value.trim().to_owned());
+        }
+    }
+    let (body, hold) = {
+        let mut site = site.lock().unwrap();
+        site.log.push(Seen {
+            target: target.clone(),
+            if_none_match: if_none_match.clone(),
+        });
+        let hold = site.hold_once.remove(&target);
+        // A target with a query the site does not know is served its path's body.
+        let body = site.bodies.get(&target).cloned().or_else(|| {
+            let path = target.split('?').next().unwrap_or_default();
+            site.bodies.get(path).cloned()
+        });
+        (body, hold)
+    };
+    if let Some(hold) = hold {
+        std::thread::sleep(hold);
+    }
+    let mut stream = reader.into_inner();
+    let response = match body {
+        None => {
+            b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\nConnection: close\r\n\r\n".to_vec()
+        }
+        Some(body) => {
+            let etag = etag_of(&body);
+            if if_none_match.as_deref() == Some(etag.as_str()) {
+                format!("HTTP/1.1 304 Not Modified\r\nETag: {etag}\r\nConnection: close\r\n\r\n")
+                    .into_bytes()
+            } else {
+                let mut head = format!(
+                    "HTTP/1.1 200 OK\r\nETag: {etag}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    body.len()
+                )
+                .into_bytes();
+                head.extend(body);
+                head
+            }
+        }
+    };
+    let _ = stream.write_all(&response);
+    let _ = stream.flush();
+    // Drain what the client may still send before closing.
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+    let _ = stream.read(&mut [0; 64]);
+}
+
+fn read_json(name: &str) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(fixture(name)).unwrap()).unwrap()
+}
+
+/// Serves the fixtures of three feeds the way their APIs would, and writes a configuration
+/// that harvests them from the server.
+fn serve_feeds(server: &FeedServer, config_dir: &Path) {
+    server.put(
+        "/miv/configuratie/xml",
+        std::fs::read(fixture("miv/miv_configuratie_sample.xml")).unwrap(),
+    );
+    server.put(
+        "/miv/verkeersdata",
+        std::fs::read(fixture("miv/miv_verkeersdata_clean.xml")).unwrap(),
+    );
+    // SensorThings: the Observations in two pages, joined by a relative next link.
+    server.put(
+        "/sta/Datastreams?$expand=Sensor,ObservedProperty,Thing/Locations",
+        std::fs::read(fixture("sensorthings/datastreams_expanded_clean.json")).unwrap(),
+    );
+    let observations = read_json("sensorthings/observations_page_clean.json");
+    let values = observations["value"].as_array().unwrap();
+    let (first, rest) = values.split_at(12);
+    let page = |values: &[serde_json::Value], next: Option<&str>| {
+        let mut page =
+            serde_json::json!({"@iot.count": values.len() + rest.len(), "value": values});
+        if let Some(next) = next {
+            page["@iot.nextLink"] = next.into();
+        }
+        serde_json::to_vec(&page).unwrap()
+    };
+    server.put(
+        "/sta/Observations?$top=12",
+        page(first, Some("Observations?$top=12&$skip=12")),
+    );
+    server.put("/sta/Observations?$top=12&$skip=12", page(rest, None));
+    // Opendatasoft: six garages in pages of four.
+    let garages = read_json("ghent/parkeergarages_v2.1_poll1_clean.json");
+    let results = garages["results"].as_array().unwrap();
+    for (offset, chunk) in [(0, &results[..4]), (4, &results[4..])] {
+        server.put(
+            &format!("/ods/records?limit=4&offset={offset}"),
+            serde_json::to_vec(&serde_json::json!({"total_count": 6, "results": chunk})).unwrap(),
+        );
+    }
+    let cities = config_dir.join("cities");
+    std::fs::create_dir_all(&cities).unwrap();
+    std::fs::write(config_dir.join("belfort.toml"), "cities_dir = \"cities\"\n").unwrap();
+    std::fs::write(
+        cities.join("vlaanderen.toml"),
+        format!(
+            "city = \"vlaanderen\"\nallow_private_addresses = true\n\n[feeds.miv]\nkind = \"miv-traffic\"\nurls = [{:?}, {:?}]\n",
+            server.url("/miv/configuratie/xml"),
+            server.url("/miv/verkeersdata?vanaf={watermark}"),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        cities.join("brugge.toml"),
+        format!(
+            "city = \"brugge\"\nallow_private_addresses = true\n\n[feeds.sensorthings]\nkind = \"sensorthings\"\nurls = [{:?}, {:?}]\n",
+            server.url("/sta/Datastreams?$expand=Sensor,ObservedProperty,Thing/Locations"),
+            server.url("/sta/Observations?$top=12"),
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        cities.join("gent.toml"),
+        format!(
+            "city = \"gent\"\n\n[feeds.parking-garages]\nkind = \"opendatasoft-parking\"\nallow_private_addresses = true\nurls = [{:?}]\npaging = {{ kind = \"offset\", page_size = 4 }}\n",
+            server.url("/ods/records"),
+        ),
+    )
+    .unwrap();
+}
+
+fn harvest(config_dir: &Path, data: &Path) -> String {
+    let config = config_dir.join("belfort.toml");
+    let output = belfort(data, &["harvest", "--config", config.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
+#[test]
+fn harvest_fetches_over_http_follows_pages_and_skips_what_did_not_change() {
+    let server = FeedServer::start();
+    let config_dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    serve_feeds(&server, config_dir.path());
+
+    let first = harvest(config_dir.path(), data.path());
+    for line in [
+        "vlaanderen/miv: 12 records, 35 observations (35 new",
+        "brugge/sensorthings: 27 records, 24 observations (24 new",
+        "gent/parking-garages: 6 records, 18 observations (18 new",
+    ] {
+        assert!(first.contains(line), "{line}\n{first}");
+    }
+    assert_eq!(observation_count(data.path()), 35 + 24 + 18);
+    let targets: Vec<String> = server.log().into_iter().map(|s| s.target).collect();
+    assert!(targets.contains(&"/sta/Observations?$top=12&$skip=12".to_owned()));
+    assert!(targets.contains(&"/ods/records?limit=4&offset=4".to_owned()));
+    assert!(
+        !targets.iter().any(|t| t.contains("offset=8")),
+        "a short page is the last: {targets:?}"
+    );
+
+    // The first run asked from the initial watermark, the next asks from the newest result.
+    assert!(
+        targets.contains(&"/miv/verkeersdata?vanaf=1970-01-01T00%3A00%3A00Z".to_owned()),
+        "{targets:?}"
+    );
+
+    // Nothing changed: MIV answers 304 to the validators of the first run.
+    let served = server.log().len();
+    let second = harvest(config_dir.path(), data.path());
+    assert!(
+        second.contains("vlaanderen/miv: not modified since the last run"),
+        "{second}"
+    );
+    assert!(second.contains("brugge/sensorthings: 27 records, 24 observations (0 new"));
+    let conditional: Vec<Seen> = server.log()[served..]
+        .iter()
+        .filter(|s| s.target.starts_with("/miv/"))
+        .cloned()
+        .collect();
+    assert_eq!(conditional.len(), 2);
+    assert!(
+        conditional
+            .iter()
+            .any(|s| s.target == "/miv/verkeersdata?vanaf=2023-11-20T15%3A09%3A29Z"),
+        "{conditional:?}"
+    );
+    assert!(conditional.iter().all(|s| s.if_none_match.is_some()));
+    assert_eq!(observation_count(data.path()), 35 + 24 + 18);
+
+    // New minutes, same configuration: the configuration's 304 stands for its archived copy,
+    // which is read again (its six records count) to place the new minutes.
+    server.put(
+        "/miv/verkeersdata",
+        std::fs::read(fixture("miv/miv_verkeersdata_clean.xml"))
+            .map(|b| {
+                String::from_utf8(b)
+                    .unwrap()
+                    .replace("16:08:00+01:00", "16:09:00+01:00")
+                    .into_bytes()
+            })
+            .unwrap(),
+    );
+    let third = harvest(config_dir.path(), data.path());
+    assert!(
+        third.contains("vlaanderen/miv: 12 records, 35 observations (35 new"),
+        "{third}"
+    );
+    assert_eq!(observation_count(data.path()), 35 * 2 + 24 + 18);
+}
+
+#[test]
+fn a_harvest_killed_while_fetching_loses_nothing_and_its_rerun_stores_one_copy() {
+    let server = FeedServer::start();
+    let config_dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    serve_feeds(&server, config_dir.path());
+    server.site.lock().unwrap().hold_once.insert(
+        "/miv/verkeersdata?vanaf=1970-01-01T00%3A00%3A00Z".to_owned(),
+        Duration::from_secs(60),
+    );
+    let config = config_dir.path().join("belfort.toml");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args(["harvest", "--config", config.to_str().unwrap(), "--data"])
+        .arg(data.path())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    while !server
+        .log()
+        .iter()
+        .any(|s| s.target.starts_with("/miv/verkeersdata"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "MIV was never fetched"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // Feeds before MIV (brugge, gent) were stored; MIV was not, and no state claims it was.
+    assert_eq!(observation_count(data.path()), 24 + 18);
+    assert!(!data.path().join("harvest/vlaanderen/miv.json").exists());
+
+    let rerun = harvest(config_dir.path(), data.path());
+    assert!(
+        rerun.contains("vlaanderen/miv: 12 records, 35 observations (35 new"),
+        "{rerun}"
+    );
+    assert_eq!(observation_count(data.path()), 35 + 24 + 18);
+    let again = harvest(config_dir.path(), data.path());
+    assert!(again.contains("vlaanderen/miv: not modified"), "{again}");
+    assert_eq!(observation_count(data.path()), 35 + 24 + 18);
+}
+
+#[test]
+fn feeds_may_not_read_local_files_or_internal_addresses_unless_their_config_allows_it() {
+    let config_dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let cities = config_dir.path().join("cities");
+    std::fs::create_dir_all(&cities).unwrap();
+    std::fs::write(
+        config_dir.path().join("belfort.toml"),
+        "cities_dir = \"cities\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cities.join("gent.toml"),
+        format!(
+            "city = \"gent\"\n\n[feeds.telraam]\nkind = \"telraam-traffic\"\nurls = [{:?}]\n\n[feeds.telraam-live]\nkind = \"telraam-live\"\nurls = [\"http://127.0.0.1:9/live\"]\n",
+            fixture("telraam/reports_traffic_clean.json").display().to_string(),
+        ),
+    )
+    .unwrap();
+    let config = config_dir.path().join("belfort.toml");
+    let output = belfort(
+        data.path(),
+        &["harvest", "--config", config.to_str().unwrap()],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("allow_local_files"), "{stderr}");
+    assert!(stderr.contains("127.0.0.1"), "{stderr}");
+    assert!(stderr.contains("2 feed(s) failed"), "{stderr}");
+}
