@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Mapping benchmark: records/s and observations/s per adapter on RECORDS synthetic records in
+# each real wire format (map + RDF + N-Triples written), and the same Telraam → RDF mapping
+# run by Morph-KGC (PyPI) on the same payload, in the same run.
+#
+# usage: bench/mapping.sh [RECORDS]   (default 100000; build first: cargo build -p belfort --bins)
+set -euo pipefail
+N=${1:-100000}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BIN=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/debug
+W=${W:-/var/tmp/belfort-mapping-bench}
+mkdir -p "$W"
+cd "$ROOT"
+
+"$BIN/belfort-ingest-bench" --write-payload "$W/telraam.json" "$N"
+python3 bench/mapping/make_payloads.py fixtures "$W" "$N"
+
+: > "$W/results.jsonl"
+run() { # NAME FEED FILE; adds the process's wall time (start-up and catalogue included)
+    local start end
+    start=$(date +%s.%N)
+    line=$("$BIN/belfort-mapping-bench" "$2" "$W/out-$1.nt" "$W/$3")
+    end=$(date +%s.%N)
+    echo "${line%\}},\"wall_seconds\":$(python3 -c "print($end - $start)")}" | tee -a "$W/results.jsonl"
+}
+run telraam gent/telraam telraam.json
+run sensor-community antwerpen/sensor-community sensor-community.json
+run sensor-community-archive antwerpen/sensor-community-archive sensor-community-archive.csv
+run opendatasoft gent/parking-garages opendatasoft.json
+run miv vlaanderen/miv miv.xml
+run csv leuven/noise-naamsestraat noise.csv
+
+if [ ! -x "$W/venv/bin/python" ]; then
+    python3 -m venv "$W/venv"
+    "$W/venv/bin/pip" install -q 'morph-kgc==2.10.0'
+fi
+python3 bench/mapping/telraam_rml.py "$W/telraam.json" > "$W/telraam.rml.ttl"
+cat > "$W/morph.ini" <<INI
+[CONFIGURATION]
+output_file = $W/out-morph.nt
+number_of_processes = 1
+
+[Telraam]
+mappings = $W/telraam.rml.ttl
+INI
+rm -f "$W/out-morph.nt"
+start=$(date +%s.%N)
+"$W/venv/bin/python" -m morph_kgc "$W/morph.ini" > "$W/morph.log" 2>&1
+end=$(date +%s.%N)
+python3 - "$W" "$start" "$end" <<'PY'
+import json, sys
+w, start, end = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+seconds = end - start
+triples = sum(1 for _ in open(f"{w}/out-morph.nt"))
+ours = next(json.loads(l) for l in open(f"{w}/results.jsonl") if '"gent/telraam"' in l)
+# Morph-KGC writes 11 triples per observation with this mapping (two types, nine statements).
+observations = triples / 11
+morph = {"engine": "morph-kgc 2.10.0", "records": ours["records"], "triples": triples,
+         "seconds": seconds, "records_per_second": ours["records"] / seconds,
+         "observations_per_second": observations / seconds}
+print(json.dumps(morph))
+wall = ours["records"] / ours["wall_seconds"]
+print(f"telraam, {ours['records']} records, wall time of each process: belfort {wall:.0f} records/s, "
+      f"morph-kgc {morph['records_per_second']:.0f} records/s: {wall / morph['records_per_second']:.1f}x")
+PY
