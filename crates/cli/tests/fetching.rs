@@ -374,3 +374,68 @@ fn feeds_may_not_read_local_files_or_internal_addresses_unless_their_config_allo
     assert!(stderr.contains("127.0.0.1"), "{stderr}");
     assert!(stderr.contains("2 feed(s) failed"), "{stderr}");
 }
+
+#[test]
+fn another_belforts_event_stream_is_harvested_as_a_validated_city_feed() {
+    // The publishing side: Ghent's DATEX II parking, served.
+    let source = tempfile::tempdir().unwrap();
+    let ingest = belfort(
+        source.path(),
+        &[
+            "ingest",
+            "--feed",
+            "gent/parking-datex2",
+            fixture("datex2/ghent_parkings_datex2_v2_clean.xml")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(ingest.status.success());
+    // The sum of the published values, to compare with what the other side stores.
+    let total = |data: &Path| {
+        let output = belfort(
+            data,
+            &[
+                "query",
+                "--format",
+                "csv",
+                "SELECT (SUM(?v) AS ?sum) WHERE { ?o <http://www.w3.org/ns/sosa/hasSimpleResult> ?v }",
+            ],
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let published = total(source.path());
+    assert!(published.contains("7247"), "{published}");
+    let (_server, address) = super::start_server("serve", source.path());
+
+    // The harvesting side: the stream is one feed of its region.
+    let config_dir = tempfile::tempdir().unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let cities = config_dir.path().join("cities");
+    std::fs::create_dir_all(&cities).unwrap();
+    std::fs::write(
+        config_dir.path().join("belfort.toml"),
+        "cities_dir = \"cities\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cities.join("vlaanderen.toml"),
+        format!(
+            "city = \"vlaanderen\"\n\n[feeds.gent-parking]\nkind = \"ldes\"\nallow_private_addresses = true\nurls = [\"{address}/ldes/gent/parking\"]\n",
+        ),
+    )
+    .unwrap();
+    let first = harvest(config_dir.path(), data.path());
+    assert!(
+        first.contains("vlaanderen/gent-parking: 12 records, 12 observations (12 new"),
+        "{first}"
+    );
+    assert_eq!(observation_count(data.path()), 12);
+    assert_eq!(total(data.path()), published);
+    let again = harvest(config_dir.path(), data.path());
+    assert!(
+        again.contains("vlaanderen/gent-parking: 12 records, 12 observations (0 new"),
+        "{again}"
+    );
+    assert_eq!(observation_count(data.path()), 12);
+}

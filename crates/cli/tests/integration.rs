@@ -302,7 +302,7 @@ fn kill_9_during_a_transactional_batch_leaves_none_or_all_of_it() {
 }
 
 /// Kills the child process when the test ends, however it ends.
-struct KillOnDrop(std::process::Child);
+pub(crate) struct KillOnDrop(std::process::Child);
 
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
@@ -317,7 +317,7 @@ fn start_demo(data: &Path) -> (KillOnDrop, String) {
 }
 
 /// Runs `belfort COMMAND` (demo or serve) on a free port; returns it and its address.
-fn start_server(command: &str, data: &Path) -> (KillOnDrop, String) {
+pub(crate) fn start_server(command: &str, data: &Path) -> (KillOnDrop, String) {
     start_belfort_server(&[command.as_ref(), "--data".as_ref(), data.as_os_str()])
 }
 

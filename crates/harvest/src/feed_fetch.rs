@@ -7,7 +7,7 @@
 //! ingest leaves the old state, so the next run fetches again and the idempotent ingest adds
 //! nothing twice.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,8 @@ pub enum Paging {
         /// JSON pointer of the next page's URL.
         pointer: String,
     },
+    /// The nodes a Linked Data Event Stream page's `tree:relation`s lead to, all of them.
+    TreeRelations,
     /// `limit` and `offset` query parameters; a page with fewer records than `page_size` at
     /// `results` (a JSON pointer to an array) is the last (Opendatasoft Explore).
     Offset {
@@ -168,7 +170,7 @@ pub fn fetch_feed(
             continue;
         }
         let mut seen: HashSet<String> = HashSet::from([url.clone()]);
-        let mut next = next_page(feed, &url, &first.body, 1)?;
+        let mut next: VecDeque<String> = next_pages(feed, &url, &first.body, 1)?.into();
         payloads.push(FetchedPayload {
             location: location.clone(),
             source: url,
@@ -183,9 +185,9 @@ pub fn fetch_feed(
             bytes: Some(first.body),
         });
         let mut pages = 1;
-        while let Some(page_url) = next {
+        while let Some(page_url) = next.pop_front() {
             if !seen.insert(page_url.clone()) {
-                break;
+                continue;
             }
             pages += 1;
             if pages > feed.max_pages {
@@ -196,7 +198,7 @@ pub fn fetch_feed(
                 });
             }
             let page = get(feed, fetcher, &page_url, &Validators::default())?;
-            next = next_page(feed, &page_url, &page.body, pages)?;
+            next.extend(next_pages(feed, &page_url, &page.body, pages)?);
             payloads.push(FetchedPayload {
                 location: page_url.clone(),
                 source: page_url,
@@ -249,13 +251,13 @@ fn get(
     }
 }
 
-/// The page after the one at `url` (the `page`-th), if the feed pages and there is one.
-fn next_page(
+/// The pages after the one at `url` (the `page`-th), if the feed pages and there are any.
+fn next_pages(
     feed: &FeedSpec,
     url: &str,
     body: &[u8],
     page: u32,
-) -> Result<Option<String>, HarvestError> {
+) -> Result<Vec<String>, HarvestError> {
     let document = || -> Result<serde_json::Value, HarvestError> {
         serde_json::from_slice(body).map_err(|e| HarvestError::Format {
             feed: feed.id.to_string(),
@@ -265,11 +267,19 @@ fn next_page(
         })
     };
     match &feed.paging {
-        Paging::None => Ok(None),
+        Paging::None => Ok(Vec::new()),
+        Paging::TreeRelations => crate::ldes::read_node(url, None, body, None)
+            .map(|node| node.relations)
+            .map_err(|e| HarvestError::Format {
+                feed: feed.id.to_string(),
+                file: url.to_owned(),
+                format: "Linked Data Event Stream page",
+                message: e.message,
+            }),
         Paging::NextLink { pointer } => {
             let document = document()?;
             let Some(link) = document.pointer(pointer).and_then(|v| v.as_str()) else {
-                return Ok(None);
+                return Ok(Vec::new());
             };
             // A relative link is resolved against the page it is on.
             let base = url::Url::parse(url).map_err(|e| HarvestError::UnsupportedLocation {
@@ -284,7 +294,7 @@ fn next_page(
                     location: link.to_owned(),
                     message: format!("the next link is not a URL: {e}"),
                 })?;
-            Ok(Some(next.to_string()))
+            Ok(vec![next.to_string()])
         }
         Paging::Offset { page_size, results } => {
             let document = document()?;
@@ -293,7 +303,7 @@ fn next_page(
                 .and_then(|v| v.as_array())
                 .map_or(0, Vec::len);
             if count < *page_size as usize {
-                return Ok(None);
+                return Ok(Vec::new());
             }
             offset_page(
                 feed,
@@ -301,7 +311,7 @@ fn next_page(
                 *page_size,
                 u64::from(*page_size) * u64::from(page),
             )
-            .map(Some)
+            .map(|next| vec![next])
         }
     }
 }

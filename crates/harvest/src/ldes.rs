@@ -56,13 +56,28 @@ pub struct StreamNode {
     pub polling_interval: Option<u64>,
 }
 
-/// The RDF syntax of a media type.
-fn format_of(content_type: Option<&str>, url: &str) -> Option<RdfFormat> {
-    let from_type = content_type.and_then(RdfFormat::from_media_type);
-    from_type.or_else(|| {
-        let extension = url.rsplit('.').next()?;
-        RdfFormat::from_extension(extension)
-    })
+/// The RDF syntax of a media type, else of the URL's extension, else of the bytes: JSON-LD
+/// when they open with `{` or `[`, TriG otherwise (which reads Turtle and N-Triples too).
+/// A declared type that is neither RDF nor a generic one (`text/plain`, octet stream) is not
+/// an event-stream node.
+fn format_of(content_type: Option<&str>, url: &str, body: &[u8]) -> Option<RdfFormat> {
+    if let Some(declared) = content_type {
+        if let Some(format) = RdfFormat::from_media_type(declared) {
+            return Some(format);
+        }
+        if !matches!(declared, "text/plain" | "application/octet-stream") {
+            return None;
+        }
+    }
+    let extension = url.rsplit('.').next().and_then(RdfFormat::from_extension);
+    Some(
+        extension.unwrap_or_else(|| match body.iter().find(|b| !b.is_ascii_whitespace()) {
+            Some(b'{' | b'[') => RdfFormat::JsonLd {
+                profile: oxrdfio::JsonLdProfileSet::empty(),
+            },
+            _ => RdfFormat::TriG,
+        }),
+    )
 }
 
 /// Reads one node of a stream from its bytes.
@@ -76,7 +91,7 @@ pub fn read_node(
         url: url.to_owned(),
         message,
     };
-    let format = format_of(content_type, url).ok_or_else(|| {
+    let format = format_of(content_type, url, body).ok_or_else(|| {
         error(format!(
             "not an RDF document (Content-Type {})",
             content_type.unwrap_or("missing")

@@ -9,6 +9,7 @@ pub mod http;
 mod irceline;
 mod lambert72;
 pub mod ldes;
+mod ldes_feed;
 mod locate;
 mod miv;
 mod opendatasoft;
@@ -55,6 +56,9 @@ pub enum SourceKind {
     /// MIV induction-loop minutes of the Vlaams Verkeerscentrum (XML) and their detector
     /// configuration, in one batch.
     MivTraffic,
+    /// The members of a Linked Data Event Stream (SOSA observations), pages followed through
+    /// their `tree:relation`s.
+    LdesStream,
 }
 
 impl SourceKind {
@@ -71,6 +75,7 @@ impl SourceKind {
             "telraam-live" => Some(Self::TelraamLive),
             "csv" => Some(Self::Csv),
             "miv-traffic" => Some(Self::MivTraffic),
+            "ldes" => Some(Self::LdesStream),
             _ => None,
         }
     }
@@ -87,6 +92,7 @@ impl SourceKind {
         "telraam-live",
         "csv",
         "miv-traffic",
+        "ldes",
     ];
 }
 
@@ -131,6 +137,7 @@ impl FeedSpec {
             SourceKind::Datex2Parking => "datex2".to_owned(),
             SourceKind::Csv => "csv".to_owned(),
             SourceKind::MivTraffic => "miv".to_owned(),
+            SourceKind::LdesStream => "ldes".to_owned(),
         };
         Self {
             id,
@@ -145,6 +152,7 @@ impl FeedSpec {
                 SourceKind::SensorThings => Paging::NextLink {
                     pointer: "/@iot.nextLink".to_owned(),
                 },
+                SourceKind::LdesStream => Paging::TreeRelations,
                 _ => Paging::None,
             },
             max_pages: 1000,
@@ -157,6 +165,9 @@ impl FeedSpec {
         match self.kind {
             SourceKind::Datex2Parking | SourceKind::MivTraffic => {
                 "application/xml, text/xml;q=0.9, */*;q=0.1"
+            }
+            SourceKind::LdesStream => {
+                "text/turtle, application/trig;q=0.95, application/n-triples;q=0.9, application/ld+json;q=0.5"
             }
             SourceKind::Csv | SourceKind::SensorCommunityArchiveCsv => {
                 "text/csv, text/plain;q=0.9, */*;q=0.1"
@@ -220,7 +231,8 @@ pub fn map_payload(
         | SourceKind::SensorThings
         | SourceKind::Datex2Parking
         | SourceKind::OpendatasoftParking
-        | SourceKind::MivTraffic => {
+        | SourceKind::MivTraffic
+        | SourceKind::LdesStream => {
             let mut parts = map_payloads(feed, catalogue, &[(file, payload)])?;
             Ok(parts.pop().unwrap_or_default())
         }
@@ -240,6 +252,7 @@ pub fn map_payloads(
         SourceKind::SensorThings => sensorthings::map_parts(feed, catalogue, parts),
         SourceKind::Datex2Parking => datex2::map_parts(feed, catalogue, parts),
         SourceKind::MivTraffic => miv::map_parts(feed, catalogue, parts),
+        SourceKind::LdesStream => ldes_feed::map_parts(feed, catalogue, parts),
         SourceKind::OpendatasoftParking => opendatasoft::map_parts(feed, catalogue, parts),
         _ => parts
             .iter()

@@ -11,6 +11,7 @@ mod csv_mapping;
 mod datex2;
 mod http;
 mod irceline;
+mod ldes_feed;
 mod miv;
 mod opendatasoft;
 mod sensorthings;
