@@ -185,35 +185,44 @@ fn serve_feeds(server: &FeedServer, config_dir: &Path) {
             serde_json::to_vec(&serde_json::json!({"total_count": 6, "results": chunk})).unwrap(),
         );
     }
-    let cities = config_dir.join("cities");
-    std::fs::create_dir_all(&cities).unwrap();
+    write_config(
+        config_dir,
+        &[
+            (
+                "vlaanderen",
+                format!(
+                    "city = \"vlaanderen\"\nallow_private_addresses = true\n\n[feeds.miv]\nkind = \"miv-traffic\"\nurls = [{:?}, {:?}]\n",
+                    server.url("/miv/configuratie/xml"),
+                    server.url("/miv/verkeersdata?vanaf={watermark}"),
+                ),
+            ),
+            (
+                "brugge",
+                format!(
+                    "city = \"brugge\"\nallow_private_addresses = true\n\n[feeds.sensorthings]\nkind = \"sensorthings\"\nurls = [{:?}, {:?}]\n",
+                    server.url("/sta/Datastreams?$expand=Sensor,ObservedProperty,Thing/Locations"),
+                    server.url("/sta/Observations?$top=12"),
+                ),
+            ),
+            (
+                "gent",
+                format!(
+                    "city = \"gent\"\n\n[feeds.parking-garages]\nkind = \"opendatasoft-parking\"\nallow_private_addresses = true\nurls = [{:?}]\npaging = {{ kind = \"offset\", page_size = 4 }}\n",
+                    server.url("/ods/records"),
+                ),
+            ),
+        ],
+    );
+}
+
+/// Writes `belfort.toml` and one `cities/CITY.toml` per entry into `config_dir`.
+fn write_config(config_dir: &Path, cities: &[(&str, String)]) {
+    let dir = config_dir.join("cities");
+    std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(config_dir.join("belfort.toml"), "cities_dir = \"cities\"\n").unwrap();
-    std::fs::write(
-        cities.join("vlaanderen.toml"),
-        format!(
-            "city = \"vlaanderen\"\nallow_private_addresses = true\n\n[feeds.miv]\nkind = \"miv-traffic\"\nurls = [{:?}, {:?}]\n",
-            server.url("/miv/configuratie/xml"),
-            server.url("/miv/verkeersdata?vanaf={watermark}"),
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        cities.join("brugge.toml"),
-        format!(
-            "city = \"brugge\"\nallow_private_addresses = true\n\n[feeds.sensorthings]\nkind = \"sensorthings\"\nurls = [{:?}, {:?}]\n",
-            server.url("/sta/Datastreams?$expand=Sensor,ObservedProperty,Thing/Locations"),
-            server.url("/sta/Observations?$top=12"),
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        cities.join("gent.toml"),
-        format!(
-            "city = \"gent\"\n\n[feeds.parking-garages]\nkind = \"opendatasoft-parking\"\nallow_private_addresses = true\nurls = [{:?}]\npaging = {{ kind = \"offset\", page_size = 4 }}\n",
-            server.url("/ods/records"),
-        ),
-    )
-    .unwrap();
+    for (city, text) in cities {
+        std::fs::write(dir.join(format!("{city}.toml")), text).unwrap();
+    }
 }
 
 fn harvest(config_dir: &Path, data: &Path) -> String {
@@ -348,21 +357,18 @@ fn a_harvest_killed_while_fetching_loses_nothing_and_its_rerun_stores_one_copy()
 fn feeds_may_not_read_local_files_or_internal_addresses_unless_their_config_allows_it() {
     let config_dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let cities = config_dir.path().join("cities");
-    std::fs::create_dir_all(&cities).unwrap();
-    std::fs::write(
-        config_dir.path().join("belfort.toml"),
-        "cities_dir = \"cities\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        cities.join("gent.toml"),
-        format!(
-            "city = \"gent\"\n\n[feeds.telraam]\nkind = \"telraam-traffic\"\nurls = [{:?}]\n\n[feeds.telraam-live]\nkind = \"telraam-live\"\nurls = [\"http://127.0.0.1:9/live\"]\n",
-            fixture("telraam/reports_traffic_clean.json").display().to_string(),
-        ),
-    )
-    .unwrap();
+    write_config(
+        config_dir.path(),
+        &[(
+            "gent",
+            format!(
+                "city = \"gent\"\n\n[feeds.telraam]\nkind = \"telraam-traffic\"\nurls = [{:?}]\n\n[feeds.telraam-live]\nkind = \"telraam-live\"\nurls = [\"http://127.0.0.1:9/live\"]\n",
+                fixture("telraam/reports_traffic_clean.json")
+                    .display()
+                    .to_string(),
+            ),
+        )],
+    );
     let config = config_dir.path().join("belfort.toml");
     let output = belfort(
         data.path(),
@@ -411,20 +417,15 @@ fn another_belforts_event_stream_is_harvested_as_a_validated_city_feed() {
     // The harvesting side: the stream is one feed of its region.
     let config_dir = tempfile::tempdir().unwrap();
     let data = tempfile::tempdir().unwrap();
-    let cities = config_dir.path().join("cities");
-    std::fs::create_dir_all(&cities).unwrap();
-    std::fs::write(
-        config_dir.path().join("belfort.toml"),
-        "cities_dir = \"cities\"\n",
-    )
-    .unwrap();
-    std::fs::write(
-        cities.join("vlaanderen.toml"),
-        format!(
-            "city = \"vlaanderen\"\n\n[feeds.gent-parking]\nkind = \"ldes\"\nallow_private_addresses = true\nurls = [\"{address}/ldes/gent/parking\"]\n",
-        ),
-    )
-    .unwrap();
+    write_config(
+        config_dir.path(),
+        &[(
+            "vlaanderen",
+            format!(
+                "city = \"vlaanderen\"\n\n[feeds.gent-parking]\nkind = \"ldes\"\nallow_private_addresses = true\nurls = [\"{address}/ldes/gent/parking\"]\n",
+            ),
+        )],
+    );
     let first = harvest(config_dir.path(), data.path());
     assert!(
         first.contains("vlaanderen/gent-parking: 12 records, 12 observations (12 new"),

@@ -124,6 +124,9 @@ fn parse_wkt_point(wkt: &str) -> Option<Point> {
     crate::record::wgs84_point(Some(lon), Some(lat))
 }
 
+/// Why a member cannot be used: the field, and the reason.
+type Unusable = (&'static str, String);
+
 fn map_member(feed: &FeedSpec, catalogue: &Catalogue, member: &Member, mapped: &mut MappedPayload) {
     let location = member.iri.as_str().to_owned();
     mapped.open_record(&location);
@@ -139,104 +142,78 @@ fn map_member(feed: &FeedSpec, catalogue: &Catalogue, member: &Member, mapped: &
         location,
         raw: &raw,
     };
+    match read_member(feed, catalogue, member) {
+        Ok((reading, uptime)) => {
+            let mut observation = record.observation(reading);
+            if let Some(uptime) = uptime {
+                observation.qualifiers.push(Qualifier {
+                    predicate: belfort::UPTIME.into_owned(),
+                    value: uptime,
+                });
+            }
+            mapped.observations.push(observation);
+        }
+        Err((field, reason)) => record.quarantine(mapped, field, reason),
+    }
+}
+
+/// The reading a member states, and its uptime when it has one.
+fn read_member<'c>(
+    feed: &FeedSpec,
+    catalogue: &'c Catalogue,
+    member: &Member,
+) -> Result<(Reading<'c>, Option<f64>), Unusable> {
     let about = Description::new(&member.triples);
     let me = member.iri.as_str();
-    let Some(property_iri) = about.iri(me, sosa::OBSERVED_PROPERTY) else {
-        return record.quarantine(
-            mapped,
-            "sosa:observedProperty",
-            "the member has no observed property: not a SOSA observation".to_owned(),
-        );
-    };
-    let Some(property) = catalogue.property_by_iri(property_iri.as_ref()) else {
-        return record.quarantine(
-            mapped,
-            "sosa:observedProperty",
-            format!("<{}> is not a catalogued property", property_iri.as_str()),
-        );
-    };
+    let property_iri = about.iri(me, sosa::OBSERVED_PROPERTY).ok_or((
+        "sosa:observedProperty",
+        "the member has no observed property: not a SOSA observation".to_owned(),
+    ))?;
+    let property = catalogue
+        .property_by_iri(property_iri.as_ref())
+        .ok_or_else(|| {
+            (
+                "sosa:observedProperty",
+                format!("<{}> is not a catalogued property", property_iri.as_str()),
+            )
+        })?;
     let result = about.iri(me, sosa::HAS_RESULT);
     let value_text = about
         .literal(me, sosa::HAS_SIMPLE_RESULT)
         .or_else(|| result.and_then(|r| about.literal(r.as_str(), qudt::NUMERIC_VALUE)));
-    let Some(value) = value_text.and_then(|t| t.trim().parse::<f64>().ok()) else {
-        return record.quarantine(
-            mapped,
-            "sosa:hasSimpleResult",
-            format!(
-                "the result {} is not a number",
-                value_text.map_or("(none)".to_owned(), |t| format!("{t:?}"))
-            ),
-        );
-    };
-    let Some(result_time) = about.literal(me, sosa::RESULT_TIME).and_then(parse_time) else {
-        return record.quarantine(
-            mapped,
+    let value = value_text
+        .and_then(|t| t.trim().parse::<f64>().ok())
+        .ok_or_else(|| {
+            (
+                "sosa:hasSimpleResult",
+                format!(
+                    "the result {} is not a number",
+                    value_text.map_or("(none)".to_owned(), |t| format!("{t:?}"))
+                ),
+            )
+        })?;
+    let result_time = about
+        .literal(me, sosa::RESULT_TIME)
+        .and_then(parse_time)
+        .ok_or((
             "sosa:resultTime",
             "no result time with an offset".to_owned(),
-        );
-    };
-    let phenomenon_time = match about.object(me, sosa::PHENOMENON_TIME) {
-        None => PhenomenonTime::Instant(result_time),
-        Some(Term::Literal(literal)) => match parse_time(literal.value()) {
-            Some(at) => PhenomenonTime::Instant(at),
-            None => {
-                return record.quarantine(
-                    mapped,
-                    "sosa:phenomenonTime",
-                    format!("{:?} is not a date-time with an offset", literal.value()),
-                );
-            }
-        },
-        Some(Term::NamedNode(entity)) => {
-            let entity = entity.as_str();
-            let bounds = about
-                .iri(entity, time::HAS_BEGINNING)
-                .zip(about.iri(entity, time::HAS_END))
-                .map(|(b, e)| (about.time_stamp(b.as_str()), about.time_stamp(e.as_str())));
-            match (bounds, about.time_stamp(entity)) {
-                (Some((Some(start), Some(end))), _) if start < end => {
-                    PhenomenonTime::Interval { start, end }
-                }
-                (None, Some(at)) => PhenomenonTime::Instant(at),
-                _ => {
-                    return record.quarantine(
-                        mapped,
-                        "sosa:phenomenonTime",
-                        format!(
-                            "<{entity}> is neither an instant nor an interval of two instants \
-                             in the page"
-                        ),
-                    );
-                }
-            }
-        }
-        Some(_) => {
-            return record.quarantine(
-                mapped,
-                "sosa:phenomenonTime",
-                "a blank phenomenon time".to_owned(),
-            );
-        }
-    };
-    let unit = result.and_then(|r| about.iri(r.as_str(), qudt::HAS_UNIT));
-    let value = match unit {
-        Some(unit) if *unit != property.canonical_unit => {
-            match catalogue.to_canonical(
+        ))?;
+    let phenomenon_time = read_phenomenon_time(&about, me, result_time)?;
+    let value = match result.and_then(|r| about.iri(r.as_str(), qudt::HAS_UNIT)) {
+        Some(unit) if *unit != property.canonical_unit => catalogue
+            .to_canonical(
                 property,
                 value,
                 unit.as_str(),
                 Some(phenomenon_time.duration()),
-            ) {
-                Ok(converted) => converted,
-                Err(e) => return record.quarantine(mapped, "qudt:hasUnit", e.to_string()),
-            }
-        }
+            )
+            .map_err(|e| ("qudt:hasUnit", e.to_string()))?,
         _ => value,
     };
-    let Some(sensor_iri) = about.iri(me, sosa::MADE_BY_SENSOR) else {
-        return record.quarantine(mapped, "sosa:madeBySensor", "no sensor".to_owned());
-    };
+    let sensor_iri = about
+        .iri(me, sosa::MADE_BY_SENSOR)
+        .ok_or(("sosa:madeBySensor", "no sensor".to_owned()))?;
     let sensor = SourceId::new(
         feed.sensor_namespace.clone(),
         source_id(sensor_iri, "sensor"),
@@ -250,7 +227,10 @@ fn map_member(feed: &FeedSpec, catalogue: &Catalogue, member: &Member, mapped: &
         .and_then(|f| about.iri(f.as_str(), geo::HAS_GEOMETRY))
         .and_then(|g| about.literal(g.as_str(), geo::AS_WKT))
         .and_then(parse_wkt_point);
-    let mut observation = record.observation(Reading {
+    let uptime = about
+        .literal(me, belfort::UPTIME)
+        .and_then(|t| t.parse::<f64>().ok());
+    let reading = Reading {
         sensor,
         feature,
         property,
@@ -258,17 +238,49 @@ fn map_member(feed: &FeedSpec, catalogue: &Catalogue, member: &Member, mapped: &
         phenomenon_time,
         result_time,
         location,
-    });
-    if let Some(uptime) = about
-        .literal(me, belfort::UPTIME)
-        .and_then(|t| t.parse::<f64>().ok())
-    {
-        observation.qualifiers.push(Qualifier {
-            predicate: belfort::UPTIME.into_owned(),
-            value: uptime,
-        });
+    };
+    Ok((reading, uptime))
+}
+
+/// `sosa:phenomenonTime` as a date-time, an instant or an interval of two instants; the
+/// result time when the member states none.
+fn read_phenomenon_time(
+    about: &Description<'_>,
+    me: &str,
+    result_time: DateTime<Utc>,
+) -> Result<PhenomenonTime, Unusable> {
+    const FIELD: &str = "sosa:phenomenonTime";
+    match about.object(me, sosa::PHENOMENON_TIME) {
+        None => Ok(PhenomenonTime::Instant(result_time)),
+        Some(Term::Literal(literal)) => parse_time(literal.value())
+            .map(PhenomenonTime::Instant)
+            .ok_or_else(|| {
+                (
+                    FIELD,
+                    format!("{:?} is not a date-time with an offset", literal.value()),
+                )
+            }),
+        Some(Term::NamedNode(entity)) => {
+            let entity = entity.as_str();
+            let bounds = about
+                .iri(entity, time::HAS_BEGINNING)
+                .zip(about.iri(entity, time::HAS_END))
+                .map(|(b, e)| (about.time_stamp(b.as_str()), about.time_stamp(e.as_str())));
+            match (bounds, about.time_stamp(entity)) {
+                (Some((Some(start), Some(end))), _) if start < end => {
+                    Ok(PhenomenonTime::Interval { start, end })
+                }
+                (None, Some(at)) => Ok(PhenomenonTime::Instant(at)),
+                _ => Err((
+                    FIELD,
+                    format!(
+                        "<{entity}> is neither an instant nor an interval of two instants in the page"
+                    ),
+                )),
+            }
+        }
+        Some(_) => Err((FIELD, "a blank phenomenon time".to_owned())),
     }
-    mapped.observations.push(observation);
 }
 
 #[cfg(test)]

@@ -147,3 +147,22 @@ fn members_that_are_not_usable_observations_are_quarantined_with_the_reason() {
         "{error}"
     );
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(128))]
+
+    #[test]
+    fn truncated_or_arbitrary_pages_never_panic(
+        cut in 0usize..6000,
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..1024),
+    ) {
+        let catalogue = Catalogue::bundled().unwrap();
+        let hour = PhenomenonTime::Interval {
+            start: Utc.with_ymd_and_hms(2023, 10, 24, 5, 0, 0).unwrap(),
+            end: Utc.with_ymd_and_hms(2023, 10, 24, 6, 0, 0).unwrap(),
+        };
+        let text = page(&[observation("traffic-count-car", 12.0, hour)], "");
+        let cut = text.as_bytes().get(..cut).unwrap_or(text.as_bytes());
+        let _ = map_payloads(&feed(), &catalogue, &[("p", cut), ("q", &bytes)]);
+    }
+}
