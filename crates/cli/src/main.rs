@@ -634,6 +634,7 @@ fn harvest_feed(
     let mut next_state = FeedState {
         locations: Default::default(),
         watermark: state.watermark.clone(),
+        done_pages: state.done_pages.clone(),
     };
     for part in fetched {
         let bytes = match part.bytes {
@@ -660,6 +661,11 @@ fn harvest_feed(
                     sha256: PayloadArchive::digest(&bytes),
                 },
             );
+        }
+        if let Some(leads_to) = part.immutable_page {
+            next_state
+                .done_pages
+                .insert(part.location.clone(), leads_to);
         }
         payloads.push(Payload {
             bytes,

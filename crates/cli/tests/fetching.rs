@@ -433,6 +433,7 @@ fn another_belforts_event_stream_is_harvested_as_a_validated_city_feed() {
     );
     assert_eq!(observation_count(data.path()), 12);
     assert_eq!(total(data.path()), published);
+    // The stream's pages are of today, still open: the next run reads them again.
     let again = harvest(config_dir.path(), data.path());
     assert!(
         again.contains("vlaanderen/gent-parking: 12 records, 12 observations (0 new"),

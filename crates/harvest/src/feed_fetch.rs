@@ -2,10 +2,11 @@
 //! HTTP(S) locations, with conditional GETs against what the previous run saw, server-driven
 //! paging, and a watermark substituted into the URLs so that a run asks only for what is new.
 //!
-//! Conditional GETs apply to unpaged locations only. The state of a feed (validators per location, the archive digest of the last payload, the
-//! watermark) is saved by the caller only once the batch is stored: a crash between fetch and
-//! ingest leaves the old state, so the next run fetches again and the idempotent ingest adds
-//! nothing twice.
+//! Conditional GETs apply to unpaged locations only; event-stream pages their server declares
+//! immutable are read once. The state of a feed (validators per location, the archive digest
+//! of the last payload, the watermark, the immutable pages read) is saved by the caller only
+//! once the batch is stored: a crash between fetch and ingest leaves the old state, so the
+//! next run fetches again and the idempotent ingest adds nothing twice.
 
 use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::path::Path;
@@ -49,6 +50,10 @@ pub struct FeedState {
     /// The newest result time stored so far (RFC 3339, UTC).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub watermark: Option<String>,
+    /// Event-stream pages their server declared immutable, whose members are stored, with
+    /// the pages their relations lead to: later runs do not fetch them again.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub done_pages: BTreeMap<String, Vec<String>>,
 }
 
 /// What the last stored run saw at one location.
@@ -111,6 +116,8 @@ pub struct FetchedPayload {
     pub bytes: Option<Vec<u8>>,
     /// The validators to remember for a configured location (none for follow-up pages).
     pub validators: Validators,
+    /// For an event-stream page its server declares immutable: the pages it leads to.
+    pub immutable_page: Option<Vec<String>>,
 }
 
 /// Fetches every payload of one run of `feed`.
@@ -135,6 +142,7 @@ pub fn fetch_feed(
                 source: location.clone(),
                 bytes: Some(crate::fetch(feed, location)?),
                 validators: Validators::default(),
+                immutable_page: None,
             });
             continue;
         }
@@ -166,6 +174,7 @@ pub fn fetch_feed(
                 source: url,
                 bytes: None,
                 validators,
+                immutable_page: None,
             });
             continue;
         }
@@ -183,10 +192,15 @@ pub fn fetch_feed(
                 Validators::default()
             },
             bytes: Some(first.body),
+            immutable_page: None,
         });
         let mut pages = 1;
         while let Some(page_url) = next.pop_front() {
             if !seen.insert(page_url.clone()) {
+                continue;
+            }
+            if let Some(leads_to) = state.done_pages.get(&page_url) {
+                next.extend(leads_to.iter().cloned());
                 continue;
             }
             pages += 1;
@@ -198,12 +212,19 @@ pub fn fetch_feed(
                 });
             }
             let page = get(feed, fetcher, &page_url, &Validators::default())?;
-            next.extend(next_pages(feed, &page_url, &page.body, pages)?);
+            if page.status == 410 {
+                // A page removed by the stream's retention: nothing to read.
+                continue;
+            }
+            let leads_to = next_pages(feed, &page_url, &page.body, pages)?;
+            next.extend(leads_to.iter().cloned());
+            let immutable = feed.paging == Paging::TreeRelations && page.is_immutable();
             payloads.push(FetchedPayload {
                 location: page_url.clone(),
                 source: page_url,
                 bytes: Some(page.body),
                 validators: Validators::default(),
+                immutable_page: immutable.then_some(leads_to),
             });
         }
     }
@@ -237,7 +258,8 @@ fn get(
             feed: feed.id.to_string(),
             source,
         })?;
-    if fetched.status == 304 || (200..300).contains(&fetched.status) {
+    let gone_page = fetched.status == 410 && feed.paging == Paging::TreeRelations;
+    if fetched.status == 304 || gone_page || (200..300).contains(&fetched.status) {
         Ok(fetched)
     } else {
         Err(HarvestError::Fetch {

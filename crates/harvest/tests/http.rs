@@ -174,3 +174,42 @@ fn internal_addresses_are_refused_before_any_request_and_behind_redirects() {
     assert!(error.to_string().contains("redirect"), "{error}");
     assert!(requests.load(Ordering::SeqCst) <= 6);
 }
+
+#[test]
+fn event_stream_pages_declared_immutable_are_read_once_and_gone_pages_are_empty() {
+    use belfort_harvest::{FeedSpec, FeedState, SourceKind, fetch_feed};
+    use belfort_model::FeedId;
+    let root = "<s> a <https://w3id.org/ldes#EventStream> ; <https://w3id.org/tree#view> <ldes> .\n\
+                <ldes> <https://w3id.org/tree#relation> [ <https://w3id.org/tree#node> <ldes/1> ] , \
+                [ <https://w3id.org/tree#node> <ldes/2> ] .\n";
+    let page = "<s> <https://w3id.org/tree#member> <m1> .\n";
+    let turtle = "Content-Type: text/turtle";
+    let immutable = "Cache-Control: public, max-age=31536000, immutable";
+    let (base, requests) = scripted_server(vec![
+        response("200 OK", &[turtle], root),
+        response("200 OK", &[turtle, immutable], page),
+        response("410 Gone", &[], ""),
+        response("200 OK", &[turtle], root),
+        response("410 Gone", &[], ""),
+    ]);
+    let mut feed = FeedSpec::new(
+        FeedId::parse("vlaanderen/federation").unwrap(),
+        SourceKind::LdesStream,
+    );
+    feed.locations = vec![format!("{base}/ldes")];
+    feed.allow_private_addresses = true;
+    let fetcher = fetcher(HttpSettings::default());
+    let first = fetch_feed(&feed, &fetcher, &FeedState::default()).unwrap();
+    assert_eq!(first.len(), 2, "the root and page 1; page 2 is gone");
+    assert_eq!(first[1].source, format!("{base}/ldes/1"));
+    assert_eq!(first[1].immutable_page, Some(Vec::new()));
+    assert_eq!(first[0].immutable_page, None);
+
+    let mut state = FeedState::default();
+    state
+        .done_pages
+        .insert(first[1].location.clone(), Vec::new());
+    let second = fetch_feed(&feed, &fetcher, &state).unwrap();
+    assert_eq!(second.len(), 1, "page 1 was read and cannot change");
+    assert_eq!(requests.load(Ordering::SeqCst), 5);
+}
