@@ -240,3 +240,37 @@ proptest::proptest! {
         let _ = map_payloads(&feed(), &catalogue, &[("x.xml", &bytes)]);
     }
 }
+
+#[test]
+fn a_detector_minute_publishes_the_rdf_of_the_golden_file() {
+    let mapped = map(&[
+        "miv/miv_configuratie_sample.xml",
+        "miv/miv_verkeersdata_clean.xml",
+    ]);
+    let catalogue = Catalogue::bundled().unwrap();
+    let car = catalogue.property_by_key("traffic-count-car").unwrap();
+    let observation = mapped[1]
+        .observations
+        .iter()
+        .find(|o| o.sensor.id == "1152" && o.property == car.iri)
+        .unwrap();
+    let minter = belfort_model::IriMinter::new("https://data.example.org/id/").unwrap();
+    let rdf = observation.to_rdf(&minter, &catalogue);
+    let mut ours: Vec<String> = rdf
+        .triples
+        .iter()
+        .chain(&rdf.context)
+        .map(|t| format!("{t} ."))
+        .collect();
+    ours.sort_unstable();
+    let golden_path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/miv-car-count.nt");
+    // Parsed, so that only the graph matters (no blank nodes: equal sets are isomorphic).
+    let golden = std::fs::read(&golden_path).unwrap();
+    let mut expected: Vec<String> = oxrdfio::RdfParser::from_format(oxrdfio::RdfFormat::NTriples)
+        .for_slice(&golden)
+        .map(|q| format!("{} .", oxrdf::Triple::from(q.unwrap())))
+        .collect();
+    expected.sort_unstable();
+    assert_eq!(ours, expected, "{}", ours.join("\n"));
+}

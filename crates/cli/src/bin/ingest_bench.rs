@@ -15,6 +15,10 @@ use belfort::synthetic::{HOURS_PER_SEGMENT, SyntheticBatches, telraam_reports};
 use belfort_model::{Catalogue, FeedId};
 use belfort_store::{DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive};
 
+/// The allocator of the `belfort` binary, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--write-payload") {

@@ -20,6 +20,10 @@ use belfort_store::{
 };
 use belfort_vocab::tree;
 
+/// The allocator of the `belfort` binary, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(dir), Some(total)) = (args.first(), args.get(1)) else {

@@ -62,6 +62,10 @@ fn latencies(
     ))
 }
 
+/// The allocator of the `belfort` binary, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(query_url), Some(graph_store_url), Some(engine)) =

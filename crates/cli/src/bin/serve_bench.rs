@@ -22,6 +22,10 @@ use anyhow::{Context, bail};
 use belfort::measure::percentile;
 use belfort_store::{DumpFormat, EmbeddedStore};
 
+/// The allocator of the `belfort` binary, so that the figures are the product's.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
