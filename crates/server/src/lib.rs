@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 mod counts;
+mod dump;
 mod error;
 mod event_streams;
 mod fragments;
@@ -103,6 +104,7 @@ pub(crate) struct AppState {
     pub page_cache: PageCache,
     pub queries: QuerySlots,
     pub metrics: Metrics,
+    pub dumps: dump::DumpSlots,
 }
 
 /// A server running on its own thread.
@@ -169,6 +171,7 @@ impl RunningServer {
             metrics: Metrics::default(),
             event_streams: event_streams::documents(&public_base, &config.event_streams),
             node_slots: event_streams::NodeSlots::new(config.event_streams.max_concurrent_nodes),
+            dumps: dump::DumpSlots::default(),
             stored_index,
             public_base: public_base.clone(),
             fragments,
@@ -275,6 +278,7 @@ fn routes(config: &mut web::ServiceConfig) {
         .route("/fragments", read().to(fragments::fragment))
         .route("/sparql", read().to(sparql::get))
         .route("/sparql", web::post().to(sparql::post))
+        .route("/dump", read().to(dump::dump))
         .route("/id/{path:.*}", read().to(site::dereference))
         .route("/ldes", read().to(event_streams::list))
         .route("/ldes/{path:.*}", read().to(event_streams::node))

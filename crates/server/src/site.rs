@@ -339,6 +339,42 @@ fn catalogue(state: &AppState, feeds: &[FeedEntry]) -> Vec<Triple> {
             licence.clone(),
         ));
     }
+    // Everything at once: the dump of the whole store.
+    let everything = iri(format!("{base}/dump#dataset"));
+    let dump = iri(format!("{base}/dump#distribution"));
+    triples.extend([
+        Triple::new(
+            catalogue.clone(),
+            dcat::DATASET_PROPERTY,
+            everything.clone(),
+        ),
+        Triple::new(everything.clone(), rdf::TYPE, dcat::DATASET),
+        Triple::new(
+            everything.clone(),
+            dct::TITLE,
+            Literal::new_simple_literal("Everything this Belfort publishes, as one download"),
+        ),
+        Triple::new(
+            everything.clone(),
+            dcat::DISTRIBUTION_PROPERTY,
+            dump.clone(),
+        ),
+        Triple::new(dump.clone(), rdf::TYPE, dcat::DISTRIBUTION),
+        Triple::new(
+            dump.clone(),
+            dcat::DOWNLOAD_URL,
+            iri(format!("{base}/dump")),
+        ),
+        Triple::new(dump.clone(), dcat::ACCESS_URL, iri(format!("{base}/dump"))),
+        Triple::new(
+            dump,
+            dcat::MEDIA_TYPE,
+            iri("https://www.iana.org/assignments/media-types/application/n-quads".to_owned()),
+        ),
+    ]);
+    if let Some(licence) = &licence {
+        triples.push(Triple::new(everything, dct::LICENSE, licence.clone()));
+    }
     for feed in feeds {
         let dataset = feed.feed.clone();
         triples.push(Triple::new(
@@ -407,6 +443,7 @@ fn landing_html(state: &AppState, feeds: &[FeedEntry]) -> String {
 <li><a href="{b}/fragments">Triple and Quad Pattern Fragments</a>: browse, or query with a TPF client such as Comunica.</li>
 <li><a href="{b}/sparql">SPARQL 1.1 endpoint</a>.</li>
 <li><a href="{b}/ldes">Linked Data Event Streams</a>: replicate the observations with an LDES client.</li>
+<li><a href="{b}/dump">Everything as one download</a> (N-Quads, or TriG on request).</li>
 <li>This page as a DCAT catalogue: ask for <code>text/turtle</code> or <code>application/ld+json</code>.</li>
 </ul>
 <h2>Feeds</h2>

@@ -823,3 +823,86 @@ fn a_repeated_page_comes_from_the_page_cache_unless_the_cache_is_off() {
         "{metrics}"
     );
 }
+
+#[test]
+fn the_dump_streams_every_quad_with_validators_and_is_bounded() {
+    let running = Running::start(3000, config());
+    let store_quads = store_with(3000).count_quads().unwrap();
+    let response = running.get("/dump", "application/n-quads");
+    assert_eq!(response.status(), 200);
+    assert_eq!(
+        response.headers()[header::CONTENT_TYPE],
+        "application/n-quads"
+    );
+    assert!(
+        response.headers()[header::CONTENT_DISPOSITION]
+            .to_str()
+            .unwrap()
+            .contains("belfort.nq")
+    );
+    let etag = response.headers()[header::ETAG]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = response.bytes().unwrap();
+    let quads = RdfParser::from_format(RdfFormat::NQuads)
+        .for_slice(&body)
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+        .len();
+    assert_eq!(quads as u64, store_quads);
+    assert!(body.len() > 256 * 1024, "more than one chunk was streamed");
+    let again = running
+        .client
+        .get(running.url("/dump"))
+        .header(header::IF_NONE_MATCH, &etag)
+        .send()
+        .unwrap();
+    assert_eq!(again.status(), 304);
+    let trig = running.get("/dump", "application/trig");
+    assert_eq!(trig.status(), 200);
+    let trig_quads = RdfParser::from_format(RdfFormat::TriG)
+        .for_slice(&trig.bytes().unwrap())
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap()
+        .len();
+    assert_eq!(trig_quads as u64, store_quads);
+    assert_eq!(running.get("/dump", "image/png").status(), 406);
+    // The catalogue offers it as a download.
+    let catalogue = parse(running.get("/", "text/turtle"), RdfFormat::Turtle);
+    assert!(catalogue.iter().any(|q| {
+        q.predicate.as_str() == "http://www.w3.org/ns/dcat#downloadURL"
+            && q.object.to_string() == format!("<{}>", running.url("/dump"))
+    }));
+}
+
+#[test]
+fn dumps_beyond_the_limit_get_429_and_a_client_that_leaves_frees_its_slot() {
+    use std::io::Read;
+    let running = Running::start(20_000, config());
+    // Two dumps read one byte each and stall: their slots stay taken.
+    let open = |running: &Running| {
+        let mut response = running.get("/dump", "application/n-quads");
+        assert_eq!(response.status(), 200);
+        let mut byte = [0u8; 1];
+        response.read_exact(&mut byte).unwrap();
+        response
+    };
+    let first = open(&running);
+    let second = open(&running);
+    let third = running.get("/dump", "application/n-quads");
+    assert_eq!(third.status(), 429);
+    assert!(third.headers().contains_key(header::RETRY_AFTER));
+    drop(first);
+    drop(second);
+    // The stalled dumps notice their clients left and give their slots back.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let status = running.get("/dump", "application/n-quads").status();
+        if status == 200 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "slots never freed: {status}");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

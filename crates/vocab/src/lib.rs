@@ -541,6 +541,8 @@ vocabulary!(
     SERVICE = "service",
     /// `dcat:accessURL`.
     ACCESS_URL = "accessURL",
+    /// `dcat:downloadURL`.
+    DOWNLOAD_URL = "downloadURL",
     /// `dcat:accessService`.
     ACCESS_SERVICE = "accessService",
     /// `dcat:endpointURL`.
