@@ -468,6 +468,7 @@ impl Pipeline<'_> {
                     location: None,
                     qualifiers: Vec::new(),
                     source_record: String::new(),
+                    source_iri: None,
                 })
             })
             .collect()

@@ -433,6 +433,23 @@ fn another_belforts_event_stream_is_harvested_as_a_validated_city_feed() {
     );
     assert_eq!(observation_count(data.path()), 12);
     assert_eq!(total(data.path()), published);
+    // Each observation names the member it was derived from, on the publishing side.
+    let derived = belfort(
+        data.path(),
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> ; \
+             <http://www.w3.org/ns/prov#wasDerivedFrom> ?m . \
+             FILTER(STRSTARTS(STR(?m), \"https://data.example.org/id/observation/\")) }",
+        ],
+    );
+    assert!(
+        String::from_utf8_lossy(&derived.stdout).contains("\n12"),
+        "{}",
+        String::from_utf8_lossy(&derived.stdout)
+    );
     // The stream's pages are of today, still open: the next run reads them again.
     let again = harvest(config_dir.path(), data.path());
     assert!(

@@ -145,6 +145,7 @@ fn map_member(feed: &FeedSpec, catalogue: &Catalogue, member: &Member, mapped: &
     match read_member(feed, catalogue, member) {
         Ok((reading, uptime)) => {
             let mut observation = record.observation(reading);
+            observation.source_iri = Some(member.iri.clone());
             if let Some(uptime) = uptime {
                 observation.qualifiers.push(Qualifier {
                     predicate: belfort::UPTIME.into_owned(),

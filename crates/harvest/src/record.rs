@@ -62,6 +62,7 @@ impl SourceRecord<'_> {
             location: reading.location,
             qualifiers: Vec::new(),
             source_record: self.location.clone(),
+            source_iri: None,
         }
     }
 }

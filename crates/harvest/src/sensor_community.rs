@@ -229,6 +229,7 @@ impl Reading<'_> {
             location: self.location,
             qualifiers: Vec::new(),
             source_record: self.source_record.to_owned(),
+            source_iri: None,
         })
     }
 }

@@ -352,6 +352,7 @@ impl RecordContext<'_> {
                     value: uptime,
                 }],
                 source_record: self.location.clone(),
+                source_iri: None,
             });
         }
     }

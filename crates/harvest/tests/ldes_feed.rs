@@ -56,6 +56,7 @@ fn observation(key: &str, value: f64, time: PhenomenonTime) -> Observation {
         }),
         qualifiers: Vec::new(),
         source_record: "/report/0".to_owned(),
+        source_iri: None,
     }
 }
 
@@ -95,6 +96,11 @@ fn members_published_by_a_belfort_come_back_as_the_same_observations() {
         assert!(
             back.source_record
                 .starts_with("https://other.example/id/observation/")
+        );
+        assert_eq!(
+            back.source_iri.as_ref().map(|i| i.as_str()),
+            Some(back.source_record.as_str()),
+            "the member's own IRI is kept as the observation's source"
         );
     }
 }

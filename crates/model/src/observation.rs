@@ -199,6 +199,9 @@ pub struct Observation {
     /// Where in its payload it was read: a JSON pointer (`/report/13`) or `line 12`; empty
     /// when it was not read from a payload. Not part of its identity.
     pub source_record: String,
+    /// The IRI the source itself gave this reading (a member of another platform's event
+    /// stream), published as a `prov:wasDerivedFrom` link.
+    pub source_iri: Option<NamedNode>,
 }
 
 /// An observation's RDF: its own triples, and the shared ones (sensor, feature, time) that
@@ -262,6 +265,9 @@ impl Observation {
         add(&iri, sosa::HAS_SIMPLE_RESULT, value.clone().into());
         add(&iri, sosa::HAS_RESULT, result.clone().into());
         add(&iri, prov::WAS_DERIVED_FROM, minter.feed(&self.feed).into());
+        if let Some(source) = &self.source_iri {
+            add(&iri, prov::WAS_DERIVED_FROM, source.clone().into());
+        }
         for qualifier in &self.qualifiers {
             add(
                 &iri,

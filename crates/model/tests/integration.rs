@@ -44,6 +44,7 @@ fn telraam_car_count() -> Observation {
             value: 0.7435543679,
         }],
         source_record: String::new(),
+        source_iri: None,
     }
 }
 
@@ -291,6 +292,7 @@ fn no2_instant_rdf_matches_golden() {
         location: None,
         qualifiers: Vec::new(),
         source_record: String::new(),
+        source_iri: None,
     };
     let rdf = observation.to_rdf(&minter(), &catalogue);
     let mut all = rdf.triples.clone();

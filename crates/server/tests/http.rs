@@ -49,6 +49,7 @@ fn observations(sensor: &str, count: i64) -> Vec<ObservationRdf> {
                 location: None,
                 qualifiers: Vec::new(),
                 source_record: String::new(),
+                source_iri: None,
             }
             .to_rdf(&minter, &catalogue)
         })

@@ -33,6 +33,7 @@ fn reading(property: &str, sensor: &str, minutes: i64, value: f64) -> Observatio
         location: None,
         qualifiers: Vec::new(),
         source_record: format!("/{minutes}"),
+        source_iri: None,
     }
 }
 

@@ -48,6 +48,7 @@ fn observations(count: i64, sensor: &str) -> Vec<ObservationRdf> {
                 }),
                 qualifiers: Vec::new(),
                 source_record: String::new(),
+                source_iri: None,
             }
             .to_rdf(&minter, &catalogue)
         })

@@ -34,6 +34,7 @@ fn observations(count: i64, value: f64) -> Vec<ObservationRdf> {
                 location: None,
                 qualifiers: Vec::new(),
                 source_record: String::new(),
+                source_iri: None,
             }
             .to_rdf(&minter, &catalogue)
         })
