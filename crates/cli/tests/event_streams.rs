@@ -193,6 +193,23 @@ fn streams(address: &str) -> Vec<String> {
 }
 
 /// A relation node's bounds: (target, lower, upper).
+/// The day nodes of a stream: its root links months, each month links its days. Checks that
+/// every day lies within its month.
+fn day_relations(root_url: &str) -> BTreeMap<String, (String, String)> {
+    let root = triples(root_url);
+    let mut days = BTreeMap::new();
+    for (month, (month_from, month_until)) in relations(&root, root_url) {
+        for (day, (from, until)) in relations(&triples(&month), &month) {
+            assert!(
+                instant(&from) >= instant(&month_from) && instant(&until) <= instant(&month_until),
+                "{day} is outside {month}"
+            );
+            days.insert(day, (from, until));
+        }
+    }
+    days
+}
+
 fn relations(triples: &[Triple], node: &str) -> BTreeMap<String, (String, String)> {
     let mut bounds: BTreeMap<String, (String, String)> = BTreeMap::new();
     for relation in objects(triples, node, &format!("{TREE}relation")) {
@@ -315,7 +332,7 @@ fn every_member_satisfies_the_relations_that_lead_to_it() {
             objects(&root, &stream_iri, &format!("{TREE}shape")).len(),
             1
         );
-        for (day, (day_from, day_until)) in relations(&root, &stream) {
+        for (day, (day_from, day_until)) in day_relations(&stream) {
             let day_node = triples(&day);
             let pages = relations(&day_node, &day);
             for (page, (from, until)) in &pages {
@@ -361,8 +378,7 @@ fn a_closed_page_never_changes_and_an_open_one_says_so() {
     harness.ingest(&["gent/telraam"]);
     let server = harness.serve(EventStreamSettings::default());
     let address = server.public_base().to_owned();
-    let root = triples(&format!("{address}/ldes/all"));
-    let (day, _) = relations(&root, &format!("{address}/ldes/all"))
+    let (day, _) = day_relations(&format!("{address}/ldes/all"))
         .into_iter()
         .next_back()
         .unwrap();
@@ -503,10 +519,16 @@ fn days_past_retention_are_gone_and_nothing_points_at_them() {
 
     let keep_all = harness.serve(EventStreamSettings::default());
     let address = keep_all.public_base().to_owned();
-    let root = triples(&format!("{address}/ldes/all"));
     assert!(
-        relations(&root, &format!("{address}/ldes/all"))
+        day_relations(&format!("{address}/ldes/all"))
             .contains_key(&format!("{address}/ldes/all/2020-01-01"))
+    );
+    let closed_month = get(&format!("{address}/ldes/all/2020-01"));
+    assert!(
+        closed_month.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
     );
     let closed_day = get(&format!("{address}/ldes/all/2020-01-01"));
     assert!(
@@ -525,8 +547,14 @@ fn days_past_retention_are_gone_and_nothing_points_at_them() {
     let address = retaining.public_base().to_owned();
     let root_url = format!("{address}/ldes/all");
     let root = triples(&root_url);
-    let days = relations(&root, &root_url);
+    let days = day_relations(&root_url);
     assert!(!days.is_empty());
+    assert!(
+        relations(&root, &root_url)
+            .keys()
+            .all(|m| !m.ends_with("2020-01")),
+        "an expired month is not linked"
+    );
     assert!(days.keys().all(|d| !d.ends_with("2020-01-01")), "{days:?}");
     let policy = objects(
         &root,
@@ -541,6 +569,7 @@ fn days_past_retention_are_gone_and_nothing_points_at_them() {
     );
     assert_eq!(objects(&root, &policy, &format!("{TREE}value")).len(), 1);
     for gone in [
+        format!("{root_url}/2020-01"),
         format!("{root_url}/2020-01-01"),
         format!("{root_url}/2020-01-01/0"),
     ] {

@@ -1,10 +1,10 @@
 //! Linked Data Event Stream documents: the list of streams, a stream's root node (with the
-//! stream's context), its day nodes and its pages of members. Every relation is a pair of
+//! stream's context), its month nodes, its day nodes and its pages of members. Every relation is a pair of
 //! `tree:GreaterThanOrEqualToRelation` / `tree:LessThanRelation` on the timestamp path, so a
 //! client can prune by time; relations get IRIs (no blank nodes).
 
 use belfort_vocab::{dcat, dct, ldes, rdf, tree, xsd};
-use chrono::{DateTime, Days, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use oxrdf::{Literal, NamedNode, NamedNodeRef, Term, Triple};
 
 /// What every document of the streams shares.
@@ -48,6 +48,11 @@ impl EventStreamDocuments {
     /// The stream itself (`ldes:EventStream`).
     pub fn stream_iri(&self, stream: &str) -> NamedNode {
         NamedNode::new_unchecked(format!("{}/{stream}#stream", self.list))
+    }
+
+    /// A month node (`month` is its first day).
+    pub fn month_iri(&self, stream: &str, month: NaiveDate) -> NamedNode {
+        NamedNode::new_unchecked(format!("{}/{stream}/{}", self.list, month.format("%Y-%m")))
     }
 
     /// A day node.
@@ -167,11 +172,26 @@ impl EventStreamDocuments {
             triples.push(Triple::new(policy.clone(), tree::PATH, dct::ISSUED));
             triples.push(Triple::new(policy, tree::VALUE, value));
         }
-        for &day in days {
+        let mut months: Vec<NaiveDate> = days.iter().map(|d| month_of(*d)).collect();
+        months.dedup();
+        for month in months {
+            let (start, end) = month_bounds(month);
+            let target = self.month_iri(stream, month);
+            let key = month.format("%Y-%m").to_string();
+            triples.extend(relation_pair(&root, &key, &target, start, end));
+        }
+        triples
+    }
+
+    /// A month node: a relation pair per day of the month that published members.
+    pub fn month(&self, stream: &str, month: NaiveDate, days: &[NaiveDate]) -> Vec<Triple> {
+        let node = self.month_iri(stream, month);
+        let mut triples = vec![Triple::new(node.clone(), rdf::TYPE, tree::NODE)];
+        for &day in days.iter().filter(|d| month_of(**d) == month) {
             let (start, end) = day_bounds(day);
             let target = self.day_iri(stream, day);
             let key = day.format("%Y-%m-%d").to_string();
-            triples.extend(relation_pair(&root, &key, &target, start, end));
+            triples.extend(relation_pair(&node, &key, &target, start, end));
         }
         triples
     }
@@ -222,6 +242,21 @@ impl EventStreamDocuments {
 
 fn fragment(iri: &NamedNode, name: &str) -> NamedNode {
     NamedNode::new_unchecked(format!("{}#{name}", iri.as_str()))
+}
+
+/// The first day of the month of `day`.
+pub fn month_of(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).unwrap_or(day)
+}
+
+/// A UTC month (given by its first day) as `[start, end)`.
+pub fn month_bounds(month: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| d.and_time(chrono::NaiveTime::MIN).and_utc();
+    let first = month_of(month);
+    let next = first
+        .checked_add_months(chrono::Months::new(1))
+        .unwrap_or(first);
+    (start(first), start(next))
 }
 
 /// A UTC day as `[start, end)`.

@@ -14,7 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use belfort_fragments::{EventStreamDocuments, PageBound, day_bounds};
+use belfort_fragments::{EventStreamDocuments, PageBound, day_bounds, month_bounds, month_of};
 use belfort_store::event_streams::{day_node, day_of, page_index_of, page_node};
 use belfort_store::{QueryAnswer, QueryOptions};
 use belfort_vocab::{belfort, sosa, time, tree};
@@ -124,6 +124,8 @@ pub fn documents(public_base: &str, settings: &EventStreamSettings) -> EventStre
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Target {
     Root(String),
+    /// A month, by its first day.
+    Month(String, NaiveDate),
     Day(String, NaiveDate),
     Page(String, NaiveDate, u64),
 }
@@ -145,6 +147,11 @@ fn parse_target(path: &str) -> Option<Target> {
         if let Some(day) = date(last) {
             return is_stream_name(rest).then(|| Target::Day(rest.to_owned(), day));
         }
+        if last.len() == 7
+            && let Some(month) = date(&format!("{last}-01"))
+        {
+            return is_stream_name(rest).then(|| Target::Month(rest.to_owned(), month));
+        }
         if let (Ok(index), Some((stream, day))) = (last.parse::<u64>(), rest.rsplit_once('/'))
             && let Some(day) = date(day)
         {
@@ -160,6 +167,10 @@ fn day_end(day: NaiveDate) -> DateTime<Utc> {
 
 fn is_day_over(day: NaiveDate, now: DateTime<Utc>) -> bool {
     now >= day_end(day) + CLOSING_GRACE
+}
+
+fn is_month_over(month: NaiveDate, now: DateTime<Utc>) -> bool {
+    now >= month_bounds(month).1 + CLOSING_GRACE
 }
 
 /// Whether a day has left the retention window.
@@ -302,6 +313,41 @@ pub async fn node(
                 &open,
             )
         }
+        Target::Month(stream, month) => {
+            let last_day = month_bounds(month)
+                .1
+                .date_naive()
+                .pred_opt()
+                .unwrap_or(month);
+            if is_expired(last_day, &state.config.event_streams, now) {
+                return Err(gone(&path));
+            }
+            let days: Vec<NaiveDate> = days_of(&state, &stream)
+                .await?
+                .into_iter()
+                .filter(|d| month_of(*d) == month)
+                .filter(|d| !is_expired(*d, &state.config.event_streams, now))
+                .collect();
+            if days.is_empty() {
+                return Err(ApiError::not_found(format!(
+                    "stream `{stream}` published nothing in {}",
+                    month.format("%Y-%m")
+                )));
+            }
+            let triples = state.event_streams.month(&stream, month, &days);
+            let cache = if is_month_over(month, now) {
+                IMMUTABLE
+            } else {
+                &open
+            };
+            let title = format!("Event stream {stream}, {}", month.format("%Y-%m"));
+            respond(
+                &request,
+                triples,
+                || listing_html(&title, &state, &stream, &days),
+                cache,
+            )
+        }
         Target::Day(stream, day) => {
             if is_expired(day, &state.config.event_streams, now) {
                 return Err(gone(&path));
@@ -401,7 +447,7 @@ fn gone(path: &str) -> ApiError {
 
 fn listing_html(title: &str, state: &AppState, stream: &str, days: &[NaiveDate]) -> String {
     let mut body = format!(
-        "<h1>{}</h1>\n<p>Root node of the stream; its members are observations, ordered by publication time (<code>dct:issued</code>).</p>\n<ul>\n",
+        "<h1>{}</h1>\n<p>A node of the stream, listing its days; the members are observations, ordered by publication time (<code>dct:issued</code>).</p>\n<ul>\n",
         html::text(title)
     );
     for day in days {
@@ -608,6 +654,14 @@ mod tests {
             parse_target("all/2026-11-26/3"),
             Some(Target::Page("all".into(), day, 3))
         );
+        assert_eq!(
+            parse_target("gent/traffic/2026-11"),
+            Some(Target::Month(
+                "gent/traffic".into(),
+                NaiveDate::from_ymd_opt(2026, 11, 1).unwrap_or_default()
+            ))
+        );
+        assert_eq!(parse_target("all/2026-13"), None);
         assert_eq!(parse_target("../etc"), None);
         assert_eq!(parse_target("all/2026-13-40"), None);
         assert_eq!(parse_target("a/b/c/d"), None);
