@@ -353,14 +353,8 @@ fn run(command: Command) -> anyhow::Result<u8> {
             let store = open_store(&data.data, &config)?;
             let archive = PayloadArchive::new(data.data.join("archive"));
             let validation = Validation::bundled()?;
-            let pipeline = Pipeline {
-                catalogue: &catalogue,
-                minter: &config.minter,
-                store: store.as_ref(),
-                archive: &archive,
-                validation: &validation,
-                event_stream_page_size: config.event_streams.page_size,
-            };
+            let pipeline =
+                Pipeline::new(&catalogue, &config, store.as_ref(), &archive, &validation);
             let report = pipeline.ingest(spec, &payloads)?;
             match report_format {
                 Some(IngestReportFormat::Json) => {
@@ -534,14 +528,7 @@ fn harvest(
     let store = open_store(data, config)?;
     let archive = PayloadArchive::new(data.join("archive"));
     let validation = Validation::bundled()?;
-    let pipeline = Pipeline {
-        catalogue,
-        minter: &config.minter,
-        store: store.as_ref(),
-        archive: &archive,
-        validation: &validation,
-        event_stream_page_size: config.event_streams.page_size,
-    };
+    let pipeline = Pipeline::new(catalogue, config, store.as_ref(), &archive, &validation);
     let progress = std::io::stderr().is_terminal().then(|| {
         let bar = ProgressBar::new(feeds.len() as u64);
         if let Ok(style) = ProgressStyle::with_template("{bar:30} {pos}/{len} feeds  {msg}") {

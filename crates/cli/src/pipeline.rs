@@ -148,7 +148,25 @@ pub struct Pipeline<'a> {
     pub event_stream_page_size: usize,
 }
 
-impl Pipeline<'_> {
+impl<'a> Pipeline<'a> {
+    /// The pipeline of `config`: its minter and its event-stream page size.
+    pub fn new(
+        catalogue: &'a Catalogue,
+        config: &'a crate::config::Config,
+        store: &'a dyn ObservationStore,
+        archive: &'a PayloadArchive,
+        validation: &'a Validation,
+    ) -> Self {
+        Self {
+            catalogue,
+            minter: &config.minter,
+            store,
+            archive,
+            validation,
+            event_stream_page_size: config.event_streams.page_size,
+        }
+    }
+
     /// Maps every payload first, so that a payload in the wrong format stores nothing; then
     /// archives the bytes and writes one batch.
     pub fn ingest(&self, feed: &FeedSpec, payloads: &[Payload]) -> anyhow::Result<FeedReport> {

@@ -243,11 +243,10 @@ fn published_observations_conform_to_the_observation_shape_by_pyshacl() {
     assert!(report.contains("conforms=True"), "{report}");
 }
 
-/// Kills `belfort ingest` at several moments during one large batch; each time the store
-/// holds none or all of it.
-fn kill_during_ingest_finds_none_or_all(records: u64, delays_ms: &[u64]) {
-    let dir = tempfile::tempdir().unwrap();
-    let payload = dir.path().join("large.json");
+/// A synthetic Telraam payload of `records` records (five observations each), written by the
+/// ingest benchmark's generator into `dir`.
+fn write_large_payload(dir: &Path, records: u64) -> PathBuf {
+    let payload = dir.join("large.json");
     let status = Command::new(env!("CARGO_BIN_EXE_belfort-ingest-bench"))
         .args([
             "--write-payload",
@@ -257,6 +256,14 @@ fn kill_during_ingest_finds_none_or_all(records: u64, delays_ms: &[u64]) {
         .status()
         .unwrap();
     assert!(status.success());
+    payload
+}
+
+/// Kills `belfort ingest` at several moments during one large batch; each time the store
+/// holds none or all of it.
+fn kill_during_ingest_finds_none_or_all(records: u64, delays_ms: &[u64]) {
+    let dir = tempfile::tempdir().unwrap();
+    let payload = write_large_payload(dir.path(), records);
     let expected = records * 5;
     // How long a whole ingest takes, to spread the kills over it.
     let probe = dir.path().join("probe");

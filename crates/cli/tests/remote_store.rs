@@ -248,17 +248,8 @@ fn belfort_on_virtuoso_answers_like_belfort_on_its_embedded_store() {
 fn a_kill_9_mid_remote_batch_shows_none_or_all_and_the_rerun_leaves_one_copy() {
     let engine = Virtuoso::start();
     let dir = tempfile::tempdir().unwrap();
-    let payload = dir.path().join("large.json");
     let records = 2_000_u64;
-    let status = Command::new(env!("CARGO_BIN_EXE_belfort-ingest-bench"))
-        .args([
-            "--write-payload",
-            payload.to_str().unwrap(),
-            &records.to_string(),
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    let payload = super::write_large_payload(dir.path(), records);
     let expected = records * 5;
     let ingest_args = [
         "ingest",

@@ -156,10 +156,8 @@ pub fn fetch_feed(
         }
         // A paged collection is fetched whole: an unchanged first page says nothing of the
         // pages after it (its watermark is what narrows it).
-        let previous = state
-            .locations
-            .get(location)
-            .filter(|_| feed.paging == Paging::None);
+        let conditional = feed.paging == Paging::None;
+        let previous = state.locations.get(location).filter(|_| conditional);
         let validators = previous
             .filter(|p| p.etag.is_some() || p.last_modified.is_some())
             .map(|p| Validators {
@@ -183,7 +181,7 @@ pub fn fetch_feed(
         payloads.push(FetchedPayload {
             location: location.clone(),
             source: url,
-            validators: if feed.paging == Paging::None {
+            validators: if conditional {
                 Validators {
                     etag: first.etag.clone(),
                     last_modified: first.last_modified.clone(),

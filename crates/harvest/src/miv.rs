@@ -24,7 +24,7 @@ use chrono::{DateTime, FixedOffset, NaiveDateTime, TimeDelta, TimeZone, Utc};
 use roxmltree::Node;
 
 use crate::lambert72::Lambert72;
-use crate::record::{Reading, SourceRecord, wgs84_point};
+use crate::record::{Reading, SourceRecord, in_belgium, wgs84_point};
 use crate::xml::{LineIndex, child_text, parse_parts};
 use crate::{FeedSpec, HarvestError, MappedPayload};
 
@@ -38,10 +38,6 @@ const SPEED_CODE_FROM: f64 = 251.0;
 
 /// Two placements of one detector further apart than this disagree.
 const PLACEMENT_TOLERANCE_METRES: f64 = 100.0;
-
-/// Roughly Belgium, with a margin: a detector outside is misplaced.
-const REGION: (std::ops::RangeInclusive<f64>, std::ops::RangeInclusive<f64>) =
-    (2.3..=6.6, 49.3..=51.7);
 
 /// The classes, as (published property group, MIV class ids).
 const GROUPS: [(&str, &str, &[&str]); 3] = [
@@ -211,7 +207,7 @@ fn read_placement(
             return None;
         }
     };
-    if !(REGION.0.contains(&point.lon) && REGION.1.contains(&point.lat)) {
+    if !in_belgium(point.lon, point.lat) {
         record.quarantine(
             payload,
             "lengtegraad_EPSG_4326",

@@ -8,7 +8,7 @@ use belfort_vocab::quality;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use serde_json::Value;
 
-use crate::record::{Reading, SourceRecord};
+use crate::record::{Reading, SourceRecord, in_belgium};
 use crate::{FeedSpec, HarvestError, MappedPayload, RecordFlag, parse_json, payload_format_error};
 
 const FORMAT: &str = "Opendatasoft Explore v2.1 JSON (parking garages)";
@@ -19,10 +19,6 @@ const FIELDS: &[(&str, &str)] = &[
     ("totalcapacity", "parking-capacity"),
     ("occupation", "parking-occupancy"),
 ];
-
-/// Belgium, generously: a point outside it in a Belgian city's feed is misplaced.
-const LON_RANGE: std::ops::RangeInclusive<f64> = 2.4..=6.5;
-const LAT_RANGE: std::ops::RangeInclusive<f64> = 49.4..=51.6;
 
 /// The zone of a local time without offset, as Ghent publishes it.
 const LOCAL_ZONE: chrono_tz::Tz = chrono_tz::Europe::Brussels;
@@ -144,11 +140,9 @@ fn map_record(
         fields.pointer("/location/lon").and_then(Value::as_f64),
         fields.pointer("/location/lat").and_then(Value::as_f64),
     ) {
-        (Some(lon), Some(lat)) if LON_RANGE.contains(&lon) && LAT_RANGE.contains(&lat) => {
-            Some(Point { lon, lat })
-        }
+        (Some(lon), Some(lat)) if in_belgium(lon, lat) => Some(Point { lon, lat }),
         (Some(lon), Some(lat)) => {
-            let swapped = LON_RANGE.contains(&lat) && LAT_RANGE.contains(&lon);
+            let swapped = in_belgium(lat, lon);
             source.flag(mapped,
                 "location",
                 quality::COORDINATE_CHECK,

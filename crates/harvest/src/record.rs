@@ -94,6 +94,16 @@ pub(crate) fn measured_number(
     }
 }
 
+/// Belgium's longitudes, generously: a point outside in a Belgian feed is misplaced.
+const BELGIUM_LON: std::ops::RangeInclusive<f64> = 2.4..=6.5;
+/// Belgium's latitudes, generously.
+const BELGIUM_LAT: std::ops::RangeInclusive<f64> = 49.4..=51.6;
+
+/// Whether a WGS84 position lies in (or just around) Belgium.
+pub(crate) fn in_belgium(lon: f64, lat: f64) -> bool {
+    BELGIUM_LON.contains(&lon) && BELGIUM_LAT.contains(&lat)
+}
+
 /// A WGS84 point from GeoJSON-ordered coordinates, when both are present and in range.
 pub(crate) fn wgs84_point(lon: Option<f64>, lat: Option<f64>) -> Option<Point> {
     match (lon, lat) {

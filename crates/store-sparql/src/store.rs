@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use belfort_store::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
+use belfort_store::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
 use belfort_store::guard;
 use belfort_store::plan::{IngestPlan, plan_ingest};
 use belfort_store::{
@@ -576,14 +576,7 @@ impl ObservationStore for SparqlStore {
             && !new_members.is_empty()
         {
             let mut tails = self.load_tails(indexing)?;
-            let members: Vec<NewMember<'_>> = new_members
-                .iter()
-                .map(|(iri, position)| NewMember {
-                    iri,
-                    position: *position,
-                })
-                .collect();
-            quads.extend(tails.file(indexing, &members, &graph, Utc::now()));
+            quads.extend(tails.file(indexing, &new_members, &graph, Utc::now()));
         }
         outcome.quads_written = quads.len() as u64;
         if !quads.is_empty() {

@@ -16,7 +16,7 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
-use crate::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
+use crate::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
 use crate::guard;
 use crate::plan::{IngestPlan, plan_ingest};
 use crate::{
@@ -274,14 +274,7 @@ impl ObservationStore for EmbeddedStore {
                 Some(known) => known.clone(),
                 None => self.load_stream_tails(indexing)?,
             };
-            let members: Vec<NewMember<'_>> = new_members
-                .iter()
-                .map(|(iri, position)| NewMember {
-                    iri,
-                    position: *position,
-                })
-                .collect();
-            quads.extend(filed.file(indexing, &members, &graph, chrono::Utc::now()));
+            quads.extend(filed.file(indexing, &new_members, &graph, chrono::Utc::now()));
             tails = Some(filed);
         }
         outcome.quads_written = quads.len() as u64;

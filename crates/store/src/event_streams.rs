@@ -117,9 +117,10 @@ pub struct StreamTails {
 }
 
 /// One new member of a batch: the observation and the graph its `dct:issued` goes in.
-pub struct NewMember<'a> {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMember {
     /// The observation.
-    pub iri: &'a NamedNode,
+    pub iri: NamedNode,
     /// Its position in the batch (the index into `memberships`).
     pub position: usize,
 }
@@ -132,7 +133,7 @@ impl StreamTails {
     pub fn file(
         &mut self,
         indexing: &EventStreamIndexing,
-        members: &[NewMember<'_>],
+        members: &[NewMember],
         member_graph: &GraphName,
         now: DateTime<Utc>,
     ) -> Vec<Quad> {
@@ -271,10 +272,13 @@ mod tests {
         }
     }
 
-    fn members(iris: &[NamedNode]) -> Vec<NewMember<'_>> {
+    fn members(iris: &[NamedNode]) -> Vec<NewMember> {
         iris.iter()
             .enumerate()
-            .map(|(position, iri)| NewMember { iri, position })
+            .map(|(position, iri)| NewMember {
+                iri: iri.clone(),
+                position,
+            })
             .collect()
     }
 

@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use belfort_vocab::sosa;
 use oxrdf::{GraphName, NamedNode, Quad, Term};
 
+use crate::event_streams::NewMember;
 use crate::{IngestBatch, IngestOutcome, StoreError};
 
 /// The quads of a batch, its outcome and the observations that are new.
@@ -16,7 +17,7 @@ pub struct IngestPlan {
     /// What the ingest does.
     pub outcome: IngestOutcome,
     /// The new observations with their position in the batch (for their stream memberships).
-    pub new_members: Vec<(NamedNode, usize)>,
+    pub new_members: Vec<NewMember>,
     /// The graph the observations go to.
     pub graph: GraphName,
 }
@@ -66,7 +67,10 @@ pub fn plan_ingest(
             continue;
         }
         outcome.new_observations += 1;
-        new_members.push((observation.iri.clone(), position));
+        new_members.push(NewMember {
+            iri: observation.iri.clone(),
+            position,
+        });
         quads.extend(
             observation
                 .triples

@@ -79,14 +79,7 @@ fn main() -> anyhow::Result<()> {
     let store = EmbeddedStore::open(&dir.path().join("belfort"))?;
     let archive = PayloadArchive::new(dir.path().join("archive"));
     let validation = Validation::bundled()?;
-    let pipeline = Pipeline {
-        catalogue: &catalogue,
-        minter: &config.minter,
-        store: &store,
-        archive: &archive,
-        validation: &validation,
-        event_stream_page_size: config.event_streams.page_size,
-    };
+    let pipeline = Pipeline::new(&catalogue, &config, &store, &archive, &validation);
     let started = Instant::now();
     let mut observations = 0;
     for payload in &payloads {

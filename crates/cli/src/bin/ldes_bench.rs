@@ -47,14 +47,7 @@ fn main() -> anyhow::Result<()> {
     let store = EmbeddedStore::open(&dir.join("store"))?;
     let archive = PayloadArchive::new(dir.join("archive"));
     let validation = Validation::bundled()?;
-    let pipeline = Pipeline {
-        catalogue: &catalogue,
-        minter: &config.minter,
-        store: &store,
-        archive: &archive,
-        validation: &validation,
-        event_stream_page_size: config.event_streams.page_size,
-    };
+    let pipeline = Pipeline::new(&catalogue, &config, &store, &archive, &validation);
     let index = QuadPattern {
         subject: None,
         predicate: Some(tree::MEMBER.into()),

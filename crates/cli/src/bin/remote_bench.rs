@@ -121,14 +121,7 @@ fn main() -> anyhow::Result<()> {
     println!("store     ingest obs/s   TPF p50 ms  TPF p99 ms  SPARQL p50/p99 ms per query");
     for (name, store) in stores {
         let archive = PayloadArchive::new(dir.path().join(format!("archive-{name}")));
-        let pipeline = Pipeline {
-            catalogue: &catalogue,
-            minter: &config.minter,
-            store: store.as_ref(),
-            archive: &archive,
-            validation: &validation,
-            event_stream_page_size: config.event_streams.page_size,
-        };
+        let pipeline = Pipeline::new(&catalogue, &config, store.as_ref(), &archive, &validation);
         let started = Instant::now();
         let mut observations = 0;
         for payload in &payloads {
