@@ -75,6 +75,11 @@ pub(crate) fn map_reports(
         }
     }
     let mut mapped = MappedPayload::default();
+    // A record yields at most one observation per field: one allocation, never a regrowth
+    // copying every observation of a large payload again.
+    mapped
+        .observations
+        .reserve(reports.len().saturating_mul(properties.len()));
     let mut hours = Vec::new();
     for (index, report) in reports.iter().enumerate() {
         mapped.records += 1;

@@ -1,6 +1,6 @@
 //! Deterministic IRI minting under a configurable base.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Timelike, Utc};
 use oxrdf::NamedNode;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
@@ -12,6 +12,11 @@ const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
+
+/// The bytes `SEGMENT` leaves as they are.
+fn is_unreserved(byte: u8) -> bool {
+    byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~')
+}
 
 /// Mints every IRI Belfort publishes, from the source's own identifiers and times only, so the
 /// same reading always gets the same IRI.
@@ -49,7 +54,11 @@ impl IriMinter {
             if i > 0 {
                 iri.push('/');
             }
-            iri.extend(utf8_percent_encode(segment, SEGMENT));
+            if segment.bytes().all(is_unreserved) {
+                iri.push_str(segment);
+            } else {
+                iri.extend(utf8_percent_encode(segment, SEGMENT));
+            }
         }
         // The base was validated and every segment is percent-encoded to unreserved characters.
         NamedNode::new_unchecked(iri)
@@ -195,17 +204,47 @@ impl IriMinter {
 
 /// `20231024T050000Z`, or with milliseconds when the time has them.
 fn compact_timestamp(at: DateTime<Utc>) -> String {
-    if at.timestamp_subsec_millis() == 0 {
-        at.format("%Y%m%dT%H%M%SZ").to_string()
-    } else {
-        at.format("%Y%m%dT%H%M%S%.3fZ").to_string()
+    let millis = at.timestamp_subsec_millis();
+    if !(0..=9999).contains(&at.year()) {
+        return if millis == 0 {
+            at.format("%Y%m%dT%H%M%SZ").to_string()
+        } else {
+            at.format("%Y%m%dT%H%M%S%.3fZ").to_string()
+        };
+    }
+    // Written digit by digit: minted for every observation, time entity and run.
+    let mut text = String::with_capacity(20);
+    let year = at.year().unsigned_abs();
+    push_digits(&mut text, year / 100, 2);
+    push_digits(&mut text, year % 100, 2);
+    push_digits(&mut text, at.month(), 2);
+    push_digits(&mut text, at.day(), 2);
+    text.push('T');
+    push_digits(&mut text, at.hour(), 2);
+    push_digits(&mut text, at.minute(), 2);
+    // chrono keeps a leap second in the fraction (1000 to 1999 ms); it is written as second 60.
+    let leap = u32::from(millis >= 1000);
+    push_digits(&mut text, at.second() + leap, 2);
+    if millis != 0 {
+        text.push('.');
+        push_digits(&mut text, millis % 1000, 3);
+    }
+    text.push('Z');
+    text
+}
+
+/// Pushes the last `width` decimal digits of `n`, zero-padded.
+fn push_digits(text: &mut String, n: u32, width: u32) {
+    for place in (0..width).rev() {
+        let digit = n / 10u32.pow(place) % 10;
+        text.push(char::from(b'0' + u8::try_from(digit).unwrap_or(0)));
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::TimeZone;
+    use chrono::{TimeZone, Timelike};
 
     #[test]
     fn unsafe_source_ids_are_percent_encoded() {
@@ -244,5 +283,32 @@ mod tests {
             a,
             minter.observation(&sensor, &sensor, "traffic-count-car", t, Some("P1D"))
         );
+    }
+
+    #[test]
+    fn compact_timestamps_match_their_strftime_form() {
+        let reference = |at: DateTime<Utc>| {
+            if at.timestamp_subsec_millis() == 0 {
+                at.format("%Y%m%dT%H%M%SZ").to_string()
+            } else {
+                at.format("%Y%m%dT%H%M%S%.3fZ").to_string()
+            }
+        };
+        let mut seconds: i64 = -62_000_000_000;
+        while seconds < 253_402_300_799 {
+            for millis in [0, 1, 40, 999] {
+                let at = DateTime::from_timestamp(seconds, millis * 1_000_000).unwrap();
+                assert_eq!(compact_timestamp(at), reference(at), "{at:?}");
+            }
+            seconds += 7_919_993;
+        }
+        let leap = Utc
+            .with_ymd_and_hms(2016, 12, 31, 23, 59, 59)
+            .unwrap()
+            .with_nanosecond(1_500_000_000)
+            .unwrap();
+        assert_eq!(compact_timestamp(leap), reference(leap));
+        let far = DateTime::from_timestamp(300_000_000_000, 0).unwrap();
+        assert_eq!(compact_timestamp(far), reference(far));
     }
 }

@@ -1,9 +1,10 @@
 //! What an ingest writes, worked out before anything is written: shared by every store, so
 //! that the embedded and a remote store file the same batch into the same quads.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use belfort_vocab::sosa;
+use foldhash::{HashMapExt, HashSetExt};
 use oxrdf::{GraphName, NamedNode, Quad, Term};
 
 use crate::event_streams::NewMember;
@@ -41,8 +42,9 @@ pub fn plan_ingest(
     let known = stored(&iris, &graph)?;
     let mut outcome = IngestOutcome::default();
     // The value of every observation seen earlier in this batch, to catch in-batch conflicts.
-    let mut seen: HashMap<NamedNode, Option<Term>> = HashMap::new();
-    let mut context = HashSet::new();
+    // A seeded fast hash: the keys are long IRIs, hashed many times per observation.
+    let mut seen: foldhash::HashMap<NamedNode, Option<Term>> = foldhash::HashMap::new();
+    let mut context = foldhash::HashSet::new();
     let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
     let mut new_members = Vec::new();
     for (position, observation) in batch.observations.into_iter().enumerate() {

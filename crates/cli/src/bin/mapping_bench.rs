@@ -5,13 +5,13 @@
 //! `belfort-mapping-bench FEED OUT.nt FILE...` (FEED as in the demo configuration, such as
 //! `gent/telraam`; the files form one batch, as `belfort ingest` takes them).
 
-use std::collections::HashSet;
 use std::io::{BufWriter, Write};
 use std::time::Instant;
 
 use anyhow::{Context, bail};
 use belfort::config;
 use belfort_model::{Catalogue, FeedId};
+use foldhash::HashSetExt;
 use oxrdf::Triple;
 use oxrdfio::{RdfFormat, RdfSerializer};
 
@@ -47,11 +47,12 @@ fn main() -> anyhow::Result<()> {
         .collect();
     let mapped = belfort_harvest::map_payloads(spec, &catalogue, &parts)?;
     let mapped_seconds = started.elapsed().as_secs_f64();
-    let mut sink = RdfSerializer::from_format(RdfFormat::NTriples)
-        .for_writer(BufWriter::new(std::fs::File::create(out)?));
+    let mut sink = RdfSerializer::from_format(RdfFormat::NTriples).for_writer(
+        BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?),
+    );
     let (mut records, mut observations, mut quarantined, mut triples) = (0u64, 0u64, 0u64, 0u64);
     // Sensors, features and time entities are shared by many observations: written once.
-    let mut context_written: HashSet<Triple> = HashSet::new();
+    let mut context_written: foldhash::HashSet<Triple> = foldhash::HashSet::new();
     let mut rdf_seconds = 0.0;
     for part in &mapped {
         records += part.records;
