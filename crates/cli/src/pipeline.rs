@@ -418,28 +418,17 @@ impl<'a> Pipeline<'a> {
                 }
             }
         }
-        let values = |iris: &mut dyn Iterator<Item = &NamedNode>| {
-            iris.map(|i| format!("<{}>", i.as_str()))
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
+        // Two index-driven steps: the observations of those intervals, then their statements.
+        // (One query joining both with VALUES makes the engine scan the feed's graph.)
+        let times: String = intervals
+            .keys()
+            .map(|i| format!("<{}> ", i.as_str()))
+            .collect();
         let query = format!(
-            "SELECT ?o ?t ?sensor ?feature ?property ?value ?result WHERE {{
-               VALUES ?t {{ {times} }} VALUES ?sensor {{ {sensors} }}
-               GRAPH <{graph}> {{
-                 ?o <{phenomenon}> ?t ; <{made_by}> ?sensor ; <{feature_of}> ?feature ;
-                    <{property}> ?property ; <{simple}> ?value ; <{result_time}> ?result .
-               }}
-             }} LIMIT {MAX_HISTORY_ROWS}",
-            times = values(&mut intervals.keys()),
-            sensors = values(&mut sensors.keys()),
+            "SELECT ?o ?t WHERE {{ VALUES ?t {{ {times}}} GRAPH <{graph}> {{ ?o <{phenomenon}> ?t }} }} \
+             LIMIT {MAX_HISTORY_ROWS}",
             graph = self.minter.feed_graph(&feed.id).as_str(),
             phenomenon = sosa::PHENOMENON_TIME.as_str(),
-            made_by = sosa::MADE_BY_SENSOR.as_str(),
-            feature_of = sosa::HAS_FEATURE_OF_INTEREST.as_str(),
-            property = sosa::OBSERVED_PROPERTY.as_str(),
-            simple = sosa::HAS_SIMPLE_RESULT.as_str(),
-            result_time = sosa::RESULT_TIME.as_str(),
         );
         let options = QueryOptions {
             max_results: MAX_HISTORY_ROWS,
@@ -452,35 +441,44 @@ impl<'a> Pipeline<'a> {
             return Vec::new();
         };
         let in_batch: std::collections::HashSet<&NamedNode> = rdf.iter().map(|r| &r.iri).collect();
-        rows.into_iter()
-            .filter_map(|row| {
-                let [
-                    Some(Term::NamedNode(o)),
-                    Some(Term::NamedNode(t)),
-                    Some(Term::NamedNode(sensor)),
-                    Some(Term::NamedNode(feature)),
-                    Some(Term::NamedNode(property)),
-                    Some(Term::Literal(value)),
-                    Some(Term::Literal(result)),
-                ] = <[Option<Term>; 7]>::try_from(row).ok()?
-                else {
-                    return None;
-                };
-                if in_batch.contains(&o) {
-                    return None; // the same reading again: the store's own concern
-                }
-                let like = sensors.get(&sensor)?;
+        let mut time_of: HashMap<NamedNode, PhenomenonTime> = HashMap::new();
+        for row in rows {
+            if let [Some(Term::NamedNode(o)), Some(Term::NamedNode(t))] = row.as_slice()
+                // The same reading again is the store's concern, not history.
+                && !in_batch.contains(o)
+                && let Some(time) = intervals.get(t)
+            {
+                time_of.insert(o.clone(), *time);
+            }
+        }
+        let stored: Vec<NamedNode> = time_of.keys().cloned().collect();
+        let Ok(statements) = self.store.triples_about(&stored, None) else {
+            return Vec::new();
+        };
+        // In IRI order, so that the rules see the same history in the same order every run.
+        let mut readings: std::collections::BTreeMap<&NamedNode, StoredReading<'_>> =
+            std::collections::BTreeMap::new();
+        for triple in &statements {
+            let oxrdf::NamedOrBlankNode::NamedNode(o) = &triple.subject else {
+                continue;
+            };
+            readings.entry(o).or_default().read(triple);
+        }
+        readings
+            .into_iter()
+            .filter_map(|(o, reading)| {
+                let like = sensors.get(reading.sensor?)?;
                 Some(Observation {
                     feed: like.feed.clone(),
                     sensor: like.sensor.clone(),
-                    feature: features.get(&feature)?.clone(),
+                    feature: features.get(reading.feature?)?.clone(),
                     sample_of: None,
-                    property,
-                    value: value.value().parse().ok()?,
+                    property: reading.property?.clone(),
+                    value: reading.value?.parse().ok()?,
                     unit: like.unit.clone(),
                     integer_valued: like.integer_valued,
-                    phenomenon_time: *intervals.get(&t)?,
-                    result_time: chrono::DateTime::parse_from_rfc3339(result.value())
+                    phenomenon_time: *time_of.get(o)?,
+                    result_time: chrono::DateTime::parse_from_rfc3339(reading.result_time?)
                         .ok()?
                         .with_timezone(&Utc),
                     location: None,
@@ -766,4 +764,28 @@ fn record_reports(
         }
     }
     out
+}
+
+/// What the series rules need of one stored observation, read from its statements.
+#[derive(Default)]
+struct StoredReading<'a> {
+    sensor: Option<&'a NamedNode>,
+    feature: Option<&'a NamedNode>,
+    property: Option<&'a NamedNode>,
+    value: Option<&'a str>,
+    result_time: Option<&'a str>,
+}
+
+impl<'a> StoredReading<'a> {
+    fn read(&mut self, triple: &'a Triple) {
+        let p = triple.predicate.as_ref();
+        match &triple.object {
+            Term::NamedNode(n) if p == sosa::MADE_BY_SENSOR => self.sensor = Some(n),
+            Term::NamedNode(n) if p == sosa::HAS_FEATURE_OF_INTEREST => self.feature = Some(n),
+            Term::NamedNode(n) if p == sosa::OBSERVED_PROPERTY => self.property = Some(n),
+            Term::Literal(l) if p == sosa::HAS_SIMPLE_RESULT => self.value = Some(l.value()),
+            Term::Literal(l) if p == sosa::RESULT_TIME => self.result_time = Some(l.value()),
+            _ => {}
+        }
+    }
 }

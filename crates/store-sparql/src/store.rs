@@ -571,7 +571,7 @@ impl ObservationStore for SparqlStore {
             mut outcome,
             new_members,
             graph,
-        } = plan_ingest(batch, |iris, graph| self.stored_results(iris, graph))?;
+        } = plan_ingest(batch, |iris, _, graph| self.stored_results(iris, graph))?;
         if let Some(indexing) = &event_streams
             && !new_members.is_empty()
         {

@@ -143,6 +143,22 @@ impl EmbeddedStore {
         ))?)
     }
 
+    /// Whether the graph holds exactly `result` as the observation's simple result (an
+    /// observation's type and result are always written together).
+    fn holds_result(
+        &self,
+        observation: &NamedNode,
+        result: &Term,
+        graph: GraphNameRef<'_>,
+    ) -> Result<bool, StoreError> {
+        Ok(self.store.contains(QuadRef::new(
+            observation,
+            sosa::HAS_SIMPLE_RESULT,
+            result,
+            graph,
+        ))?)
+    }
+
     fn stored_simple_result(
         &self,
         observation: &NamedNode,
@@ -253,10 +269,16 @@ impl ObservationStore for EmbeddedStore {
             mut outcome,
             new_members,
             graph,
-        } = plan_ingest(batch, |iris, graph| {
+        } = plan_ingest(batch, |iris, incoming, graph| {
             let mut known = HashMap::new();
-            for iri in iris {
-                if self.is_known(iri, graph.as_ref())? {
+            for (iri, result) in iris.iter().zip(incoming) {
+                // A re-harvest brings the stored value again: one point lookup confirms both
+                // that the observation is known and that its value agrees.
+                if let Some(result) = result
+                    && self.holds_result(iri, result, graph.as_ref())?
+                {
+                    known.insert(iri.clone(), Some(result.clone()));
+                } else if self.is_known(iri, graph.as_ref())? {
                     known.insert(iri.clone(), self.stored_simple_result(iri, graph.as_ref())?);
                 }
             }

@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use belfort_model::ObservationRdf;
 use belfort_vocab::sosa;
 use foldhash::{HashMapExt, HashSetExt};
 use oxrdf::{GraphName, NamedNode, Quad, Term};
@@ -23,12 +24,14 @@ pub struct IngestPlan {
     pub graph: GraphName,
 }
 
-/// Works out what `batch` adds. `stored` tells, for the batch's observation IRIs, which of
-/// them the store already holds in the batch's graph, with their stored simple result.
+/// Works out what `batch` adds. `stored` tells, for the batch's observation IRIs (with the
+/// simple result each brings, at the same position), which of them the store already holds in
+/// the batch's graph, with their stored simple result.
 pub fn plan_ingest(
     batch: IngestBatch,
     stored: impl FnOnce(
         &[NamedNode],
+        &[Option<Term>],
         &GraphName,
     ) -> Result<HashMap<NamedNode, Option<Term>>, StoreError>,
 ) -> Result<IngestPlan, StoreError> {
@@ -39,7 +42,8 @@ pub fn plan_ingest(
         .context_graph
         .map_or_else(|| graph.clone(), GraphName::NamedNode);
     let iris: Vec<NamedNode> = batch.observations.iter().map(|o| o.iri.clone()).collect();
-    let known = stored(&iris, &graph)?;
+    let results: Vec<Option<Term>> = batch.observations.iter().map(simple_result).collect();
+    let known = stored(&iris, &results, &graph)?;
     let mut outcome = IngestOutcome::default();
     // The value of every observation seen earlier in this batch, to catch in-batch conflicts.
     // A seeded fast hash: the keys are long IRIs, hashed many times per observation.
@@ -48,11 +52,7 @@ pub fn plan_ingest(
     let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
     let mut new_members = Vec::new();
     for (position, observation) in batch.observations.into_iter().enumerate() {
-        let incoming = observation
-            .triples
-            .iter()
-            .find(|t| t.predicate == sosa::HAS_SIMPLE_RESULT)
-            .map(|t| t.object.clone());
+        let incoming = results.get(position).cloned().flatten();
         if let Some(first) = seen.get(&observation.iri) {
             outcome.known_observations += 1;
             if !values_agree(first.as_ref(), incoming.as_ref()) {
@@ -97,6 +97,15 @@ pub fn plan_ingest(
         new_members,
         graph,
     })
+}
+
+/// The simple result an observation brings, if it has one.
+fn simple_result(observation: &ObservationRdf) -> Option<Term> {
+    observation
+        .triples
+        .iter()
+        .find(|t| t.predicate == sosa::HAS_SIMPLE_RESULT)
+        .map(|t| t.object.clone())
 }
 
 fn values_agree(first: Option<&Term>, second: Option<&Term>) -> bool {
