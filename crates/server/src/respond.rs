@@ -95,11 +95,14 @@ pub fn serialize_rdf(
 pub fn serialize_triples(media_type: &str, triples: Vec<Triple>) -> Result<Vec<u8>, ApiError> {
     let format = rdf_format(media_type)
         .ok_or_else(|| ApiError::internal(format!("no serialiser for {media_type}")))?;
-    let quads: Vec<Quad> = triples
-        .iter()
-        .map(|t| t.clone().in_graph(oxrdf::GraphName::DefaultGraph))
-        .collect();
-    serialize_rdf(format, quads.into_iter(), triples.into_iter())
+    if format.supports_datasets() {
+        let quads = triples
+            .into_iter()
+            .map(|t| t.in_graph(oxrdf::GraphName::DefaultGraph));
+        serialize_rdf(format, quads, std::iter::empty())
+    } else {
+        serialize_rdf(format, std::iter::empty(), triples.into_iter())
+    }
 }
 
 /// A strong validator for what `request` gets as `media_type` while the data is at `version`.
