@@ -27,6 +27,65 @@ pub struct ConfigFile {
     /// Where the data lives.
     #[serde(default)]
     pub store: StoreEntry,
+    /// How `belfort harvest` fetches.
+    #[serde(default)]
+    pub harvest: HarvestEntry,
+}
+
+/// `[harvest]` as written.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HarvestEntry {
+    /// How many feeds are fetched at once.
+    pub parallel_fetches: Option<usize>,
+    /// How many of those may ask one host at once.
+    pub fetches_per_host: Option<usize>,
+}
+
+/// How `belfort harvest` fetches (validated): feeds are fetched ahead in parallel and ingested
+/// one at a time, in configuration order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HarvestSettings {
+    /// How many feeds are fetched at once (and at most fetched ahead of the ingest).
+    pub parallel_fetches: usize,
+    /// How many fetches may ask one host at once: a city's API is not hit by every feed of
+    /// the city together.
+    pub fetches_per_host: usize,
+}
+
+impl Default for HarvestSettings {
+    fn default() -> Self {
+        Self {
+            parallel_fetches: 4,
+            fetches_per_host: 2,
+        }
+    }
+}
+
+/// The most fetches `[harvest]` may ask for at once.
+const MAX_PARALLEL_FETCHES: usize = 64;
+
+impl HarvestSettings {
+    fn from_entry(entry: &HarvestEntry) -> anyhow::Result<Self> {
+        let defaults = Self::default();
+        let check = |name: &str, value: Option<usize>, default: usize| match value {
+            None => Ok(default),
+            Some(n) if (1..=MAX_PARALLEL_FETCHES).contains(&n) => Ok(n),
+            Some(n) => bail!("harvest: {name} = {n}: must be 1 to {MAX_PARALLEL_FETCHES}"),
+        };
+        Ok(Self {
+            parallel_fetches: check(
+                "parallel_fetches",
+                entry.parallel_fetches,
+                defaults.parallel_fetches,
+            )?,
+            fetches_per_host: check(
+                "fetches_per_host",
+                entry.fetches_per_host,
+                defaults.fetches_per_host,
+            )?,
+        })
+    }
 }
 
 /// `[store]` as written.
@@ -241,6 +300,8 @@ pub struct Config {
     pub event_streams: EventStreams,
     /// Where the data lives.
     pub store: StoreConfig,
+    /// How `belfort harvest` fetches.
+    pub harvest: HarvestSettings,
 }
 
 impl Config {
@@ -287,6 +348,7 @@ pub fn load(
     )?;
     config.event_streams = EventStreams::from_entry(&file.event_streams)?;
     config.store = StoreConfig::from_entry(&file.store)?;
+    config.harvest = HarvestSettings::from_entry(&file.harvest)?;
     Ok(config)
 }
 
@@ -334,6 +396,7 @@ fn build(base_iri: &str, cities_dir: &Path, catalogue: &Catalogue) -> anyhow::Re
         feeds,
         event_streams: EventStreams::default(),
         store: StoreConfig::default(),
+        harvest: HarvestSettings::default(),
     })
 }
 

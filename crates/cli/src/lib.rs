@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 
 pub mod config;
+pub mod fetch_ahead;
 pub mod measure;
 pub mod output;
 pub mod pipeline;

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, anyhow};
-use belfort_harvest::{FeedSpec, FeedState, LocationState, fetch, fetch_feed};
+use belfort_harvest::{FeedSpec, FeedState, LocationState, Paging, fetch, fetch_feed};
 use belfort_model::{Catalogue, FeedId};
 use belfort_server::{EventStreamSettings, RunningServer, ServerConfig};
 use belfort_store::{
@@ -15,6 +15,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use belfort::config::{self, Config, StoreConfig};
+use belfort::fetch_ahead::{fetch_ahead, host_of};
 use belfort::output::{QueryOutputFormat, write_answer};
 use belfort::pipeline::{FeedReport, Payload, Pipeline, Validation};
 use belfort::replicate::Replicator;
@@ -538,45 +539,51 @@ fn harvest(
     });
     let mut reports = Vec::new();
     let mut failures = Vec::new();
-    for feed in feeds {
-        if let Some(bar) = &progress {
-            bar.set_message(feed.id.to_string());
-        } else {
-            eprintln!(
-                "harvesting {} ({} location(s))",
-                feed.id,
-                feed.locations.len()
-            );
-        }
-        let result = harvest_feed(&pipeline, &archive, data, feed);
-        if let Some(bar) = &progress {
-            bar.inc(1);
-        }
-        match result {
-            Ok(None) => {
-                let say = || eprintln!("{}: not modified since the last run", feed.id);
-                match &progress {
-                    Some(bar) => bar.suspend(say),
-                    None => say(),
+    let say = |text: &dyn Fn()| match &progress {
+        Some(bar) => bar.suspend(text),
+        None => text(),
+    };
+    // Feeds are fetched ahead on several threads; each is ingested as one batch, in order.
+    fetch_ahead(
+        feeds,
+        config.harvest,
+        |feed| feed.locations.iter().map(|l| host_of(l)).collect(),
+        |feed| {
+            if progress.is_none() {
+                eprintln!(
+                    "fetching {} ({} location(s))",
+                    feed.id,
+                    feed.locations.len()
+                );
+            }
+            fetch_feed_payloads(&archive, data, feed)
+        },
+        |feed, fetched| {
+            if let Some(bar) = &progress {
+                bar.set_message(feed.id.to_string());
+            }
+            let result = match fetched {
+                None => Err(anyhow!("fetching {} failed unexpectedly", feed.id)),
+                Some(Err(error)) => Err(error),
+                Some(Ok(None)) => Ok(None),
+                Some(Ok(Some(fetched))) => ingest_fetched(&pipeline, feed, fetched).map(Some),
+            };
+            if let Some(bar) = &progress {
+                bar.inc(1);
+            }
+            match result {
+                Ok(None) => say(&|| eprintln!("{}: not modified since the last run", feed.id)),
+                Ok(Some(report)) => {
+                    say(&|| print_report(&feed.id, &report));
+                    reports.push((feed.id.clone(), report));
+                }
+                Err(error) => {
+                    say(&|| eprintln!("error: {error:#}"));
+                    failures.push(feed.id.to_string());
                 }
             }
-            Ok(Some(report)) => {
-                match &progress {
-                    Some(bar) => bar.suspend(|| print_report(&feed.id, &report)),
-                    None => print_report(&feed.id, &report),
-                }
-                reports.push((feed.id.clone(), report));
-            }
-            Err(error) => {
-                let report_error = || eprintln!("error: {error:#}");
-                match &progress {
-                    Some(bar) => bar.suspend(report_error),
-                    None => report_error(),
-                }
-                failures.push(feed.id.to_string());
-            }
-        }
-    }
+        },
+    );
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }
@@ -591,14 +598,21 @@ fn harvest(
     }
 }
 
-/// One run of one feed: fetch what changed since the saved state, ingest it as one batch,
-/// then save the new state. `None`: every location answered 304 Not Modified.
-fn harvest_feed(
-    pipeline: &Pipeline<'_>,
+/// A feed's payloads, fetched and ready to ingest as one batch, with the fetch state to save
+/// once they are.
+struct FetchedFeed {
+    payloads: Vec<Payload>,
+    next_state: FeedState,
+    state_path: PathBuf,
+}
+
+/// The fetching half of one run of one feed: what changed since the saved state, with the
+/// archived copies of what did not. `None`: every location answered 304 Not Modified.
+fn fetch_feed_payloads(
     archive: &PayloadArchive,
     data: &Path,
     feed: &FeedSpec,
-) -> anyhow::Result<Option<FeedReport>> {
+) -> anyhow::Result<Option<FetchedFeed>> {
     let state_path = data
         .join("harvest")
         .join(feed.id.city())
@@ -624,6 +638,15 @@ fn harvest_feed(
         done_pages: state.done_pages.clone(),
     };
     for part in fetched {
+        if part.already_stored {
+            // An unchanged event-stream node: remembered as it was, nothing to ingest.
+            if let Some(seen) = state.locations.get(&part.location) {
+                next_state
+                    .locations
+                    .insert(part.location.clone(), seen.clone());
+            }
+            continue;
+        }
         let bytes = match part.bytes {
             Some(bytes) => bytes,
             None => {
@@ -637,8 +660,9 @@ fn harvest_feed(
                     .with_context(|| format!("{}: the archived copy of {}", feed.id, part.source))?
             }
         };
-        if feed.locations.contains(&part.location)
-            && (part.validators.etag.is_some() || part.validators.last_modified.is_some())
+        let remembered =
+            feed.locations.contains(&part.location) || feed.paging == Paging::TreeRelations;
+        if remembered && (part.validators.etag.is_some() || part.validators.last_modified.is_some())
         {
             next_state.locations.insert(
                 part.location.clone(),
@@ -646,6 +670,7 @@ fn harvest_feed(
                     etag: part.validators.etag.clone(),
                     last_modified: part.validators.last_modified.clone(),
                     sha256: PayloadArchive::digest(&bytes),
+                    leads_to: part.leads_to.clone(),
                 },
             );
         }
@@ -659,6 +684,25 @@ fn harvest_feed(
             source: part.source,
         });
     }
+    Ok(Some(FetchedFeed {
+        payloads,
+        next_state,
+        state_path,
+    }))
+}
+
+/// The ingesting half: the payloads as one batch, then the state saved (so a crash before
+/// the save fetches and ingests them again, which stores nothing twice).
+fn ingest_fetched(
+    pipeline: &Pipeline<'_>,
+    feed: &FeedSpec,
+    fetched: FetchedFeed,
+) -> anyhow::Result<FeedReport> {
+    let FetchedFeed {
+        payloads,
+        mut next_state,
+        state_path,
+    } = fetched;
     let report = pipeline.ingest(feed, &payloads)?;
     if let Some(latest) = report.latest_result_time {
         let latest = latest.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -668,7 +712,7 @@ fn harvest_feed(
         }
     }
     next_state.save(&state_path)?;
-    Ok(Some(report))
+    Ok(report)
 }
 
 fn ingest_report_json(feed: &FeedId, report: &FeedReport) -> serde_json::Value {

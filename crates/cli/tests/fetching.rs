@@ -24,6 +24,11 @@ struct Site {
     bodies: HashMap<String, Vec<u8>>,
     log: Vec<Seen>,
     hold_once: HashMap<String, Duration>,
+    /// Every answer is held back this long (a slow API).
+    delay: Duration,
+    /// Requests being answered now, and the most at any one time.
+    in_flight: usize,
+    most_in_flight: usize,
 }
 
 /// A local HTTP/1.1 server for fixture payloads. Every body gets an ETag of its content; a
@@ -65,6 +70,19 @@ impl FeedServer {
     }
 }
 
+impl FeedServer {
+    /// Holds back every answer for `delay` and forgets the most concurrent requests seen.
+    fn slow_down(&self, delay: Duration) {
+        let mut site = self.site.lock().unwrap();
+        site.delay = delay;
+        site.most_in_flight = 0;
+    }
+
+    fn most_in_flight(&self) -> usize {
+        self.site.lock().unwrap().most_in_flight
+    }
+}
+
 fn etag_of(body: &[u8]) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
@@ -101,7 +119,9 @@ fn answer(stream: TcpStream, site: &Mutex<Site>) {
             target: target.clone(),
             if_none_match: if_none_match.clone(),
         });
-        let hold = site.hold_once.remove(&target);
+        let hold = site.hold_once.remove(&target).or(Some(site.delay));
+        site.in_flight += 1;
+        site.most_in_flight = site.most_in_flight.max(site.in_flight);
         // A target with a query the site does not know is served its path's body.
         let body = site.bodies.get(&target).cloned().or_else(|| {
             let path = target.split('?').next().unwrap_or_default();
@@ -135,6 +155,7 @@ fn answer(stream: TcpStream, site: &Mutex<Site>) {
     };
     let _ = stream.write_all(&response);
     let _ = stream.flush();
+    site.lock().unwrap().in_flight -= 1;
     // Drain what the client may still send before closing.
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.read(&mut [0; 64]);
@@ -230,6 +251,15 @@ fn harvest(config_dir: &Path, data: &Path) -> String {
     let output = belfort(data, &["harvest", "--config", config.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
     assert_eq!(output.status.code(), Some(0), "{stderr}");
+    stderr
+}
+
+/// Runs a harvest that must end with exit code 2; returns its standard error.
+fn harvest_refused(config_dir: &Path, data: &Path) -> String {
+    let config = config_dir.join("belfort.toml");
+    let output = belfort(data, &["harvest", "--config", config.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
     stderr
 }
 
@@ -336,9 +366,19 @@ fn a_harvest_killed_while_fetching_loses_nothing_and_its_rerun_stores_one_copy()
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    // Feeds are fetched ahead: MIV is held while the feeds before it (brugge, gent) are
+    // ingested, in order; each saves its state once stored.
+    let stored = |feed: &str| data.path().join("harvest").join(feed).exists();
+    while !(stored("brugge/sensorthings.json") && stored("gent/parking-garages.json")) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the feeds before MIV were never stored"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     child.kill().unwrap();
     child.wait().unwrap();
-    // Feeds before MIV (brugge, gent) were stored; MIV was not, and no state claims it was.
+    // Feeds before MIV were stored; MIV was not, and no state claims it was.
     assert_eq!(observation_count(data.path()), 24 + 18);
     assert!(!data.path().join("harvest/vlaanderen/miv.json").exists());
 
@@ -369,13 +409,7 @@ fn feeds_may_not_read_local_files_or_internal_addresses_unless_their_config_allo
             ),
         )],
     );
-    let config = config_dir.path().join("belfort.toml");
-    let output = belfort(
-        data.path(),
-        &["harvest", "--config", config.to_str().unwrap()],
-    );
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    let stderr = harvest_refused(config_dir.path(), data.path());
     assert!(stderr.contains("allow_local_files"), "{stderr}");
     assert!(stderr.contains("127.0.0.1"), "{stderr}");
     assert!(stderr.contains("2 feed(s) failed"), "{stderr}");
@@ -412,7 +446,17 @@ fn another_belforts_event_stream_is_harvested_as_a_validated_city_feed() {
     };
     let published = total(source.path());
     assert!(published.contains("7247"), "{published}");
-    let (_server, address) = super::start_server("serve", source.path());
+    let serve = |bind: &str| {
+        super::start_belfort_server_at(
+            &[
+                "serve".as_ref(),
+                "--data".as_ref(),
+                source.path().as_os_str(),
+            ],
+            bind,
+        )
+    };
+    let (server, address) = serve("127.0.0.1:0");
 
     // The harvesting side: the stream is one feed of its region.
     let config_dir = tempfile::tempdir().unwrap();
@@ -450,11 +494,83 @@ fn another_belforts_event_stream_is_harvested_as_a_validated_city_feed() {
         "{}",
         String::from_utf8_lossy(&derived.stdout)
     );
-    // The stream's pages are of today, still open: the next run reads them again.
+    // The stream's pages are of today, still open, but unchanged: every node answers 304.
     let again = harvest(config_dir.path(), data.path());
     assert!(
-        again.contains("vlaanderen/gent-parking: 12 records, 12 observations (0 new"),
+        again.contains("vlaanderen/gent-parking: not modified since the last run"),
         "{again}"
     );
     assert_eq!(observation_count(data.path()), 12);
+    // More of Ghent's parking published (the store is the server's while it runs; it comes
+    // back on the same address): the changed nodes are read, and only the new members are new.
+    drop(server);
+    let more = belfort(
+        source.path(),
+        &[
+            "ingest",
+            "--feed",
+            "gent/parking-garages",
+            fixture("ghent/parkeergarages_v2.1_poll1_clean.json")
+                .to_str()
+                .unwrap(),
+        ],
+    );
+    assert!(more.status.success());
+    let published = observation_count(source.path());
+    assert!(published > 12);
+    let (_server, again_at) = serve(address.trim_start_matches("http://"));
+    assert_eq!(again_at, address);
+    let third = harvest(config_dir.path(), data.path());
+    let new = published - 12;
+    assert!(third.contains(&format!("({new} new,")), "{third}");
+    assert_eq!(observation_count(data.path()), published);
+}
+
+#[test]
+fn feeds_are_fetched_ahead_in_parallel_but_never_more_at_once_per_host_than_configured() {
+    let server = FeedServer::start();
+    server.slow_down(Duration::from_millis(300));
+    let mut counts = Vec::new();
+    for (per_host, at_most, at_least) in [(1, 1, 1), (3, 3, 2)] {
+        let config_dir = tempfile::tempdir().unwrap();
+        let data = tempfile::tempdir().unwrap();
+        serve_feeds(&server, config_dir.path());
+        std::fs::write(
+            config_dir.path().join("belfort.toml"),
+            format!(
+                "cities_dir = \"cities\"\n\n[harvest]\nparallel_fetches = 3\nfetches_per_host = {per_host}\n"
+            ),
+        )
+        .unwrap();
+        server.slow_down(Duration::from_millis(300));
+        let log = harvest(config_dir.path(), data.path());
+        let most = server.most_in_flight();
+        assert!(
+            (at_least..=at_most).contains(&most),
+            "fetches_per_host = {per_host}: {most} requests at once\n{log}"
+        );
+        // Whatever the order of fetching, the batches are ingested in configuration order.
+        let order: Vec<usize> = [
+            "brugge/sensorthings",
+            "gent/parking-garages",
+            "vlaanderen/miv",
+        ]
+        .iter()
+        .filter_map(|feed| log.find(&format!("{feed}: ")))
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{log}");
+        counts.push(observation_count(data.path()));
+    }
+    assert_eq!(counts[0], counts[1]);
+    assert!(counts[0] > 0);
+    let config_dir = tempfile::tempdir().unwrap();
+    write_config(config_dir.path(), &[]);
+    std::fs::write(
+        config_dir.path().join("belfort.toml"),
+        "[harvest]\nfetches_per_host = 0\n",
+    )
+    .unwrap();
+    let data = tempfile::tempdir().unwrap();
+    let stderr = harvest_refused(config_dir.path(), data.path());
+    assert!(stderr.contains("fetches_per_host = 0"), "{stderr}");
 }

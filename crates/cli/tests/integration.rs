@@ -331,11 +331,19 @@ pub(crate) fn start_server(command: &str, data: &Path) -> (KillOnDrop, String) {
 /// Runs `belfort ARGS --bind 127.0.0.1:0` (a command that serves and prints its address
 /// first); returns the process and the address.
 fn start_belfort_server(args: &[&std::ffi::OsStr]) -> (KillOnDrop, String) {
+    start_belfort_server_at(args, "127.0.0.1:0")
+}
+
+/// Runs `belfort ARGS --bind BIND`; returns the process and the address it printed.
+pub(crate) fn start_belfort_server_at(
+    args: &[&std::ffi::OsStr],
+    bind: &str,
+) -> (KillOnDrop, String) {
     use std::io::BufRead;
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_belfort"))
             .args(args)
-            .args(["--bind", "127.0.0.1:0"])
+            .args(["--bind", bind])
             .env_remove("BELFORT_CONFIG")
             .env_remove("BELFORT_BIND")
             .stdout(Stdio::piped())

@@ -2,8 +2,9 @@
 //! HTTP(S) locations, with conditional GETs against what the previous run saw, server-driven
 //! paging, and a watermark substituted into the URLs so that a run asks only for what is new.
 //!
-//! Conditional GETs apply to unpaged locations only; event-stream pages their server declares
-//! immutable are read once. The state of a feed (validators per location, the archive digest
+//! Conditional GETs apply to unpaged locations and to every event-stream node (an unchanged
+//! node leads where it led last time, and its members are already stored); event-stream pages
+//! their server declares immutable are read once. The state of a feed (validators per location, the archive digest
 //! of the last payload, the watermark, the immutable pages read) is saved by the caller only
 //! once the batch is stored: a crash between fetch and ingest leaves the old state, so the
 //! next run fetches again and the idempotent ingest adds nothing twice.
@@ -67,6 +68,10 @@ pub struct LocationState {
     pub last_modified: Option<String>,
     /// SHA-256 of the payload, as archived: what a 304 stands for.
     pub sha256: String,
+    /// For an event-stream node: the nodes its relations lead to, followed again when it
+    /// answers 304.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub leads_to: Vec<String>,
 }
 
 impl FeedState {
@@ -114,10 +119,31 @@ pub struct FetchedPayload {
     /// The bytes; `None` when the server answered 304 Not Modified and the payload is the
     /// one recorded in the previous state (`LocationState::sha256`).
     pub bytes: Option<Vec<u8>>,
-    /// The validators to remember for a configured location (none for follow-up pages).
+    /// The validators to remember for a configured location or an event-stream node (none
+    /// for other follow-up pages).
     pub validators: Validators,
     /// For an event-stream page its server declares immutable: the pages it leads to.
     pub immutable_page: Option<Vec<String>>,
+    /// For an event-stream node: the nodes its relations lead to.
+    pub leads_to: Vec<String>,
+    /// An event-stream node that answered 304: its members were stored by the run that last
+    /// read it, so there is nothing to ingest (and no archived copy to read again).
+    pub already_stored: bool,
+}
+
+impl FetchedPayload {
+    /// A payload read whole, with nothing remembered about it.
+    fn read(location: &str, source: String, bytes: Vec<u8>) -> Self {
+        Self {
+            location: location.to_owned(),
+            source,
+            bytes: Some(bytes),
+            validators: Validators::default(),
+            immutable_page: None,
+            leads_to: Vec::new(),
+            already_stored: false,
+        }
+    }
 }
 
 /// Fetches every payload of one run of `feed`.
@@ -137,13 +163,11 @@ pub fn fetch_feed(
                         .to_owned(),
                 });
             }
-            payloads.push(FetchedPayload {
-                location: location.clone(),
-                source: location.clone(),
-                bytes: Some(crate::fetch(feed, location)?),
-                validators: Validators::default(),
-                immutable_page: None,
-            });
+            payloads.push(FetchedPayload::read(
+                location,
+                location.clone(),
+                crate::fetch(feed, location)?,
+            ));
             continue;
         }
         let mut url = with_watermark(
@@ -155,43 +179,44 @@ pub fn fetch_feed(
             url = offset_page(feed, &url, page_size, 0)?;
         }
         // A paged collection is fetched whole: an unchanged first page says nothing of the
-        // pages after it (its watermark is what narrows it).
-        let conditional = feed.paging == Paging::None;
-        let previous = state.locations.get(location).filter(|_| conditional);
-        let validators = previous
-            .filter(|p| p.etag.is_some() || p.last_modified.is_some())
-            .map(|p| Validators {
-                etag: p.etag.clone(),
-                last_modified: p.last_modified.clone(),
-            })
-            .unwrap_or_default();
-        let first = get(feed, fetcher, &url, &validators)?;
-        if first.status == 304 && previous.is_some() {
-            payloads.push(FetchedPayload {
-                location: location.clone(),
-                source: url,
-                bytes: None,
-                validators,
-                immutable_page: None,
-            });
-            continue;
-        }
+        // pages after it (its watermark is what narrows it). Event-stream nodes are the
+        // exception: each is asked conditionally, and an unchanged one leads where it did.
+        let is_stream = feed.paging == Paging::TreeRelations;
+        let conditional = feed.paging == Paging::None || is_stream;
         let mut seen: HashSet<String> = HashSet::from([url.clone()]);
-        let mut next: VecDeque<String> = next_pages(feed, &url, &first.body, 1)?.into();
-        payloads.push(FetchedPayload {
-            location: location.clone(),
-            source: url,
-            validators: if conditional {
-                Validators {
-                    etag: first.etag.clone(),
-                    last_modified: first.last_modified.clone(),
-                }
-            } else {
-                Validators::default()
-            },
-            bytes: Some(first.body),
-            immutable_page: None,
-        });
+        let mut next: VecDeque<String> = VecDeque::new();
+        let previous = state.locations.get(location).filter(|_| conditional);
+        let first = get(feed, fetcher, &url, &validators_of(previous))?;
+        if first.status == 304
+            && let Some(previous) = previous
+        {
+            payloads.push(FetchedPayload {
+                bytes: None,
+                validators: validators_of(Some(previous)),
+                already_stored: is_stream,
+                leads_to: previous.leads_to.clone(),
+                ..FetchedPayload::read(location, url, Vec::new())
+            });
+            if !is_stream {
+                continue;
+            }
+            next.extend(previous.leads_to.iter().cloned());
+        } else {
+            let leads_to = next_pages(feed, &url, &first.body, 1)?;
+            next.extend(leads_to.iter().cloned());
+            payloads.push(FetchedPayload {
+                validators: if conditional {
+                    Validators {
+                        etag: first.etag.clone(),
+                        last_modified: first.last_modified.clone(),
+                    }
+                } else {
+                    Validators::default()
+                },
+                leads_to: if is_stream { leads_to } else { Vec::new() },
+                ..FetchedPayload::read(location, url, first.body)
+            });
+        }
         let mut pages = 1;
         while let Some(page_url) = next.pop_front() {
             if !seen.insert(page_url.clone()) {
@@ -209,24 +234,55 @@ pub fn fetch_feed(
                     limit: feed.max_pages,
                 });
             }
-            let page = get(feed, fetcher, &page_url, &Validators::default())?;
+            let previous = state.locations.get(&page_url).filter(|_| is_stream);
+            let page = get(feed, fetcher, &page_url, &validators_of(previous))?;
             if page.status == 410 {
                 // A page removed by the stream's retention: nothing to read.
                 continue;
             }
+            if page.status == 304
+                && let Some(previous) = previous
+            {
+                next.extend(previous.leads_to.iter().cloned());
+                payloads.push(FetchedPayload {
+                    bytes: None,
+                    validators: validators_of(Some(previous)),
+                    leads_to: previous.leads_to.clone(),
+                    already_stored: true,
+                    ..FetchedPayload::read(&page_url, page_url.clone(), Vec::new())
+                });
+                continue;
+            }
             let leads_to = next_pages(feed, &page_url, &page.body, pages)?;
             next.extend(leads_to.iter().cloned());
-            let immutable = feed.paging == Paging::TreeRelations && page.is_immutable();
+            let immutable = is_stream && page.is_immutable();
             payloads.push(FetchedPayload {
-                location: page_url.clone(),
-                source: page_url,
-                bytes: Some(page.body),
-                validators: Validators::default(),
-                immutable_page: immutable.then_some(leads_to),
+                validators: if is_stream {
+                    Validators {
+                        etag: page.etag.clone(),
+                        last_modified: page.last_modified.clone(),
+                    }
+                } else {
+                    Validators::default()
+                },
+                immutable_page: immutable.then(|| leads_to.clone()),
+                leads_to: if is_stream { leads_to } else { Vec::new() },
+                ..FetchedPayload::read(&page_url, page_url.clone(), page.body)
             });
         }
     }
     Ok(payloads)
+}
+
+/// The validators a conditional request sends for what the previous run saw.
+fn validators_of(previous: Option<&LocationState>) -> Validators {
+    previous
+        .filter(|p| p.etag.is_some() || p.last_modified.is_some())
+        .map(|p| Validators {
+            etag: p.etag.clone(),
+            last_modified: p.last_modified.clone(),
+        })
+        .unwrap_or_default()
 }
 
 fn is_remote(location: &str) -> bool {
