@@ -241,12 +241,55 @@ enum Command {
         #[arg(long, value_enum, default_value = "nq")]
         format: ExportFormat,
     },
+    /// Add dumps (as `export` writes them, from this or another store) to the store.
+    Import {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        data: DataArgs,
+        /// Dump format; by default each file's extension says (`.nq`, `.trig`, `.nt`).
+        #[arg(long, value_enum)]
+        format: Option<ImportFormat>,
+        /// Dump files; `-` reads standard input (give `--format`).
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
 enum IngestReportFormat {
     /// `{"records": [{"file", "lines", "pointer", "status", "findings"}], "summary": {…}}`.
     Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ImportFormat {
+    /// N-Quads.
+    Nq,
+    /// TriG.
+    Trig,
+    /// N-Triples (everything into the default graph).
+    Nt,
+}
+
+impl ImportFormat {
+    fn dump_format(self) -> DumpFormat {
+        match self {
+            Self::Nq => DumpFormat::NQuads,
+            Self::Trig => DumpFormat::TriG,
+            Self::Nt => DumpFormat::NTriples,
+        }
+    }
+
+    /// The format a file's extension names.
+    fn of_file(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "nq" => Some(Self::Nq),
+            "trig" => Some(Self::Trig),
+            "nt" => Some(Self::Nt),
+            _ => None,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -427,6 +470,41 @@ fn run(command: Command) -> anyhow::Result<u8> {
             let count = store.dump(format, &mut stdout)?;
             stdout.flush()?;
             eprintln!("exported {count} quads");
+            Ok(0)
+        }
+        Command::Import {
+            config,
+            data,
+            format,
+            files,
+        } => {
+            let config = config.load(&catalogue)?;
+            // Every file's format is known before anything is read.
+            let formats = files
+                .iter()
+                .map(|file| {
+                    format.or_else(|| ImportFormat::of_file(file)).ok_or_else(|| {
+                        anyhow!(
+                            "{}: the extension does not say the format (.nq, .trig, .nt); give --format",
+                            file.display()
+                        )
+                    })
+                })
+                .collect::<anyhow::Result<Vec<_>>>()?;
+            let store = open_store(&data.data, &config)?;
+            for (file, format) in files.iter().zip(formats) {
+                let count = if file.as_os_str() == "-" {
+                    store.import(format.dump_format(), &mut std::io::stdin().lock())
+                } else {
+                    let mut input = std::io::BufReader::new(
+                        std::fs::File::open(file)
+                            .with_context(|| format!("cannot read {}", file.display()))?,
+                    );
+                    store.import(format.dump_format(), &mut input)
+                }
+                .with_context(|| format!("{}", file.display()))?;
+                eprintln!("{}: {count} quads imported", file.display());
+            }
             Ok(0)
         }
         Command::Validate {

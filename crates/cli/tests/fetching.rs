@@ -153,9 +153,10 @@ fn answer(stream: TcpStream, site: &Mutex<Site>) {
             }
         }
     };
+    // Done before the answer goes out: a client may ask again as soon as it has it.
+    site.lock().unwrap().in_flight -= 1;
     let _ = stream.write_all(&response);
     let _ = stream.flush();
-    site.lock().unwrap().in_flight -= 1;
     // Drain what the client may still send before closing.
     let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
     let _ = stream.read(&mut [0; 64]);

@@ -84,6 +84,55 @@ fn ingest_then_query_gives_the_expected_count_twice() {
 }
 
 #[test]
+fn an_exported_store_imports_whole_into_another_and_a_second_import_adds_nothing() {
+    let source = tempfile::tempdir().unwrap();
+    let telraam = fixture("telraam/reports_traffic_clean.json");
+    assert!(ingest(source.path(), &[telraam]).status.success());
+    let export = belfort(source.path(), &["export"]);
+    assert!(export.status.success());
+    let dump = source.path().join("store.nq");
+    std::fs::write(&dump, &export.stdout).unwrap();
+    let quads = export.stdout.iter().filter(|b| **b == b'\n').count();
+
+    let target = tempfile::tempdir().unwrap();
+    for _ in 0..2 {
+        let import = belfort(target.path(), &["import", dump.to_str().unwrap()]);
+        let stderr = String::from_utf8_lossy(&import.stderr);
+        assert!(import.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{quads} quads imported")),
+            "{stderr}"
+        );
+        assert_eq!(quad_count(target.path()), quads);
+        assert_eq!(observation_count(target.path()), 338);
+    }
+    // The imported store goes on like the old one: the same payload again is all known.
+    let again = ingest(
+        target.path(),
+        &[fixture("telraam/reports_traffic_clean.json")],
+    );
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 new, 338 already known"));
+    assert_eq!(quad_count(target.path()), quads);
+
+    // A dump with a blank node is refused whole, and says where.
+    let blank = source.path().join("blank.nq");
+    std::fs::write(
+        &blank,
+        "<http://e/a> <http://e/p> \"1\" <http://e/g> .\n<http://e/b> <http://e/p> _:x .\n",
+    )
+    .unwrap();
+    let refused = belfort(target.path(), &["import", blank.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("quad 2 has the blank node _:x"), "{stderr}");
+    assert_eq!(quad_count(target.path()), quads);
+    let unknown = belfort(target.path(), &["import", "store.dump"]);
+    let stderr = String::from_utf8_lossy(&unknown.stderr);
+    assert_eq!(unknown.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("give --format"), "{stderr}");
+}
+
+#[test]
 fn dirty_payload_quarantines_with_exit_1_and_keeps_the_rest() {
     let data = tempfile::tempdir().unwrap();
     let output = ingest(

@@ -29,6 +29,9 @@ const STAGING_PART_TRIPLES: usize = 50_000;
 const LOOKUP_CHUNK: usize = 100;
 /// Rows per page when a dump walks a graph.
 const DUMP_PAGE: usize = 10_000;
+/// Quads of an import published together: each part is one engine transaction (Virtuoso's
+/// default transaction holds a batch of about 10 000 observations, some 180 000 quads).
+const IMPORT_PART_QUADS: usize = 100_000;
 /// How long a data version read from the engine is trusted.
 const VERSION_TTL: Duration = Duration::from_millis(500);
 /// Staged batches older than this, never published, are removed when a store connects.
@@ -685,6 +688,35 @@ impl ObservationStore for SparqlStore {
                 Ok(QueryAnswer::Graph { triples, truncated })
             }
         }
+    }
+
+    /// Published in parts of [`IMPORT_PART_QUADS`], each all or nothing; a failed import
+    /// leaves whole parts visible, and running it again completes it (set semantics). Quads of
+    /// another store's bookkeeping graphs are not imported.
+    fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut count = 0u64;
+        let mut part = Vec::with_capacity(IMPORT_PART_QUADS);
+        for quad in belfort_store::read_dump(format, input) {
+            let quad = quad?;
+            count += 1;
+            if let GraphName::NamedNode(graph) = &quad.graph_name
+                && graph.as_str().starts_with(&self.internal_prefix)
+            {
+                continue;
+            }
+            part.push(quad);
+            if part.len() == IMPORT_PART_QUADS {
+                self.publish(std::mem::take(&mut part))?;
+            }
+        }
+        if !part.is_empty() {
+            self.publish(part)?;
+        }
+        Ok(count)
     }
 
     fn dump(&self, format: DumpFormat, out: &mut dyn Write) -> Result<u64, StoreError> {

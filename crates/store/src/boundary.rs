@@ -224,6 +224,11 @@ pub trait ObservationStore: Send + Sync {
     /// Writes every quad; returns how many.
     fn dump(&self, format: DumpFormat, out: &mut dyn Write) -> Result<u64, StoreError>;
 
+    /// Adds the quads of a dump (as [`ObservationStore::dump`] writes it, from this or any
+    /// other store) and returns how many were read. Quads the store already holds are not
+    /// added again, so an import can be run again after a failure.
+    fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError>;
+
     /// How many `sosa:Observation`s the store holds.
     fn count_observations(&self) -> Result<u64, StoreError>;
 

@@ -438,6 +438,27 @@ impl ObservationStore for EmbeddedStore {
         Ok(count)
     }
 
+    /// All or nothing: the engine's bulk loader, committed once the whole dump is read.
+    fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut count = 0u64;
+        let mut loader = self.store.bulk_loader();
+        loader.load_ok_quads::<StoreError, StoreError>(
+            crate::read_dump(format, input).inspect(|quad| count += u64::from(quad.is_ok())),
+        )?;
+        loader.commit()?;
+        // The event streams' last pages may have come with the dump.
+        *self
+            .stream_tails
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+        self.version.fetch_add(1, Ordering::SeqCst);
+        Ok(count)
+    }
+
     fn count_observations(&self) -> Result<u64, StoreError> {
         let mut count = 0;
         for quad in self.store.quads_for_pattern(

@@ -6,6 +6,7 @@ mod embedded;
 mod error;
 pub mod event_streams;
 pub mod guard;
+mod import;
 pub mod plan;
 
 pub use archive::{ArchivedPayload, PayloadArchive};
@@ -15,3 +16,4 @@ pub use boundary::{
 };
 pub use embedded::EmbeddedStore;
 pub use error::StoreError;
+pub use import::read_dump;
