@@ -5,6 +5,7 @@ pub mod fetch_ahead;
 pub mod measure;
 pub mod output;
 pub mod pipeline;
+pub mod reindex;
 pub mod replicate;
 pub mod synthetic;
 pub mod validation;

@@ -18,6 +18,7 @@ use belfort::config::{self, Config, StoreConfig};
 use belfort::fetch_ahead::{fetch_ahead, host_of};
 use belfort::output::{QueryOutputFormat, write_answer};
 use belfort::pipeline::{FeedReport, Payload, Pipeline, Validation};
+use belfort::reindex::file_unindexed_observations;
 use belfort::replicate::Replicator;
 use belfort::validation::{ReportFormat, validate_files, write_report};
 use belfort_harvest::http::{HttpFetcher, HttpSettings};
@@ -240,6 +241,14 @@ enum Command {
         /// Dump format.
         #[arg(long, value_enum, default_value = "nq")]
         format: ExportFormat,
+    },
+    /// File stored observations that are in no event stream (stored before the streams
+    /// existed, or imported without them) into the streams, published now.
+    Reindex {
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Add dumps (as `export` writes them, from this or another store) to the store.
     Import {
@@ -470,6 +479,18 @@ fn run(command: Command) -> anyhow::Result<u8> {
             let count = store.dump(format, &mut stdout)?;
             stdout.flush()?;
             eprintln!("exported {count} quads");
+            Ok(0)
+        }
+        Command::Reindex { config, data } => {
+            let config = config.load(&catalogue)?;
+            let store = open_store(&data.data, &config)?;
+            let filed = file_unindexed_observations(
+                store.as_ref(),
+                &catalogue,
+                &config.minter,
+                config.event_streams.page_size,
+            )?;
+            eprintln!("{filed} observations filed into the event streams");
             Ok(0)
         }
         Command::Import {

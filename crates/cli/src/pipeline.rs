@@ -125,9 +125,19 @@ impl FeedReport {
 /// The event streams an observation is published in: the stream of everything, and its
 /// city's stream of its property's family (`gent/traffic`).
 fn stream_memberships(catalogue: &Catalogue, observation: &Observation) -> Vec<String> {
+    streams_of(
+        catalogue,
+        Some(observation.feed.city()),
+        &observation.property,
+    )
+}
+
+/// The event streams of an observation of `property` from a feed of `city`: the stream of
+/// everything, and the city's stream of the property's family.
+pub fn streams_of(catalogue: &Catalogue, city: Option<&str>, property: &NamedNode) -> Vec<String> {
     let mut streams = vec!["all".to_owned()];
-    if let Some(property) = catalogue.property_by_iri(observation.property.as_ref()) {
-        streams.push(format!("{}/{}", observation.feed.city(), property.family));
+    if let (Some(city), Some(property)) = (city, catalogue.property_by_iri(property.as_ref())) {
+        streams.push(format!("{city}/{}", property.family));
     }
     streams
 }

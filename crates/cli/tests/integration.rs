@@ -133,6 +133,79 @@ fn an_exported_store_imports_whole_into_another_and_a_second_import_adds_nothing
 }
 
 #[test]
+fn observations_imported_without_their_streams_are_filed_by_reindex_once() {
+    let source = tempfile::tempdir().unwrap();
+    assert!(
+        ingest(
+            source.path(),
+            &[fixture("telraam/reports_traffic_clean.json")]
+        )
+        .status
+        .success()
+    );
+    let export = belfort(source.path(), &["export"]);
+    // The store as it was before the streams: no member index, no publication times.
+    let without_streams: String = String::from_utf8(export.stdout)
+        .unwrap()
+        .lines()
+        .filter(|line| {
+            !line.ends_with("<https://data.example.org/id/graph/ldes> .")
+                && !line.contains("<http://purl.org/dc/terms/issued>")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let dump = source.path().join("old.nq");
+    std::fs::write(&dump, without_streams).unwrap();
+    let target = tempfile::tempdir().unwrap();
+    assert!(
+        belfort(target.path(), &["import", dump.to_str().unwrap()])
+            .status
+            .success()
+    );
+    let memberships = |data: &Path| {
+        let output = belfort(
+            data,
+            &[
+                "query",
+                "--format",
+                "csv",
+                "SELECT (COUNT(*) AS ?n) (COUNT(DISTINCT ?o) AS ?members) WHERE { GRAPH <https://data.example.org/id/graph/ldes> { ?page <https://w3id.org/tree#member> ?o } }",
+            ],
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    assert!(
+        memberships(target.path()).contains("\n0,0"),
+        "{}",
+        memberships(target.path())
+    );
+
+    let reindex = belfort(target.path(), &["reindex"]);
+    let stderr = String::from_utf8_lossy(&reindex.stderr);
+    assert!(reindex.status.success(), "{stderr}");
+    assert!(stderr.contains("338 observations filed"), "{stderr}");
+    // Each in the stream of everything and in Ghent's traffic stream, with its publication time.
+    assert!(
+        memberships(target.path()).contains("\n676,338"),
+        "{}",
+        memberships(target.path())
+    );
+    let issued = belfort(
+        target.path(),
+        &[
+            "query",
+            "--format",
+            "csv",
+            "SELECT (COUNT(*) AS ?n) WHERE { ?o <http://purl.org/dc/terms/issued> ?t }",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&issued.stdout).contains("\n338"));
+    let again = belfort(target.path(), &["reindex"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("0 observations filed"));
+    assert!(memberships(target.path()).contains("\n676,338"));
+}
+
+#[test]
 fn dirty_payload_quarantines_with_exit_1_and_keeps_the_rest() {
     let data = tempfile::tempdir().unwrap();
     let output = ingest(

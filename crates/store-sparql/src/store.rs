@@ -690,6 +690,25 @@ impl ObservationStore for SparqlStore {
         }
     }
 
+    fn file_stored_members(
+        &self,
+        indexing: &EventStreamIndexing,
+        graph: &GraphName,
+        members: &[NamedNode],
+    ) -> Result<u64, StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let filed = event_streams::members_to_file(indexing, members);
+        let mut tails = self.load_tails(indexing)?;
+        let quads = tails.file(indexing, &filed, graph, Utc::now());
+        if !quads.is_empty() {
+            self.publish(quads)?;
+        }
+        Ok(filed.len() as u64)
+    }
+
     /// Published in parts of [`IMPORT_PART_QUADS`], each all or nothing; a failed import
     /// leaves whole parts visible, and running it again completes it (set semantics). Quads of
     /// another store's bookkeeping graphs are not imported.

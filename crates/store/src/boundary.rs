@@ -224,6 +224,17 @@ pub trait ObservationStore: Send + Sync {
     /// Writes every quad; returns how many.
     fn dump(&self, format: DumpFormat, out: &mut dyn Write) -> Result<u64, StoreError>;
 
+    /// Files observations the store already holds (all in `graph`) into the event streams,
+    /// as an ingest files new ones: each is published now (`dct:issued`) in the streams
+    /// `indexing.memberships` gives it, by position. For observations stored before the
+    /// streams existed or imported without them; returns how many were filed.
+    fn file_stored_members(
+        &self,
+        indexing: &EventStreamIndexing,
+        graph: &GraphName,
+        members: &[NamedNode],
+    ) -> Result<u64, StoreError>;
+
     /// Adds the quads of a dump (as [`ObservationStore::dump`] writes it, from this or any
     /// other store) and returns how many were read. Quads the store already holds are not
     /// added again, so an import can be run again after a failure.

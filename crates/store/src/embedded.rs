@@ -438,6 +438,34 @@ impl ObservationStore for EmbeddedStore {
         Ok(count)
     }
 
+    fn file_stored_members(
+        &self,
+        indexing: &EventStreamIndexing,
+        graph: &GraphName,
+        members: &[NamedNode],
+    ) -> Result<u64, StoreError> {
+        let _writer = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut tails_cache = self
+            .stream_tails
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut tails = match tails_cache.as_ref() {
+            Some(known) => known.clone(),
+            None => self.load_stream_tails(indexing)?,
+        };
+        let filed = event_streams::members_to_file(indexing, members);
+        let quads = tails.file(indexing, &filed, graph, chrono::Utc::now());
+        if let Err(error) = self.write(quads) {
+            *tails_cache = None;
+            return Err(error);
+        }
+        *tails_cache = Some(tails);
+        Ok(filed.len() as u64)
+    }
+
     /// All or nothing: the engine's bulk loader, committed once the whole dump is read.
     fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
         let _writer = self

@@ -125,6 +125,25 @@ pub struct NewMember {
     pub position: usize,
 }
 
+/// Stored observations to file, by their position in `indexing.memberships`; those in no
+/// stream are left out.
+pub fn members_to_file(indexing: &EventStreamIndexing, members: &[NamedNode]) -> Vec<NewMember> {
+    members
+        .iter()
+        .enumerate()
+        .filter(|(position, _)| {
+            indexing
+                .memberships
+                .get(*position)
+                .is_some_and(|streams| !streams.is_empty())
+        })
+        .map(|(position, iri)| NewMember {
+            iri: iri.clone(),
+            position,
+        })
+        .collect()
+}
+
 impl StreamTails {
     /// Files `members` (published at `now` or just after the latest publication time) and
     /// returns the quads to write: each member's `dct:issued` in `member_graph`, the index in
