@@ -470,6 +470,126 @@ fn a_closed_page_never_changes_and_an_open_one_says_so() {
 }
 
 #[test]
+fn a_page_in_the_tree_profile_puts_the_hypermedia_first_then_each_member_whole_in_order() {
+    let harness = Harness::new(50);
+    harness.ingest(&["gent/telraam", "antwerpen/sensor-community"]);
+    let server = harness.serve(EventStreamSettings::default());
+    let address = server.public_base().to_owned();
+    let (day, _) = day_relations(&format!("{address}/ldes/all"))
+        .into_iter()
+        .next_back()
+        .unwrap();
+    let page = format!("{day}/0");
+    let profiled = reqwest::blocking::Client::new()
+        .get(&page)
+        .header(
+            "Accept",
+            "text/turtle;profile=\"https://w3id.org/tree/profile\", text/turtle;q=0.9",
+        )
+        .send()
+        .unwrap();
+    assert_eq!(profiled.status(), 200);
+    let content_type = profiled.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("text/turtle;profile=\"https://w3id.org/tree/profile\""),
+        "{content_type}"
+    );
+    let body = profiled.bytes().unwrap();
+    // In document order: the same triples as the page in any other syntax.
+    let in_order: Vec<Triple> = oxttl::TurtleParser::new()
+        .for_slice(&body)
+        .map(Result::unwrap)
+        .collect();
+    let plain: BTreeSet<String> = triples(&page).iter().map(ToString::to_string).collect();
+    let profiled_set: BTreeSet<String> = in_order.iter().map(ToString::to_string).collect();
+    assert_eq!(profiled_set, plain);
+    // The members, in publication order, each a block: the member, its result, its time.
+    let members: Vec<String> = in_order
+        .iter()
+        .filter(|t| t.predicate.as_str() == format!("{TREE}member"))
+        .map(|t| iri(&t.object))
+        .collect();
+    assert_eq!(members.len(), 50);
+    let first_member_statement = in_order
+        .iter()
+        .position(|t| members.contains(&t.subject.to_string().trim_matches(['<', '>']).to_owned()))
+        .unwrap();
+    assert!(
+        in_order[..first_member_statement]
+            .iter()
+            .any(|t| t.predicate.as_str() == format!("{TREE}member")),
+        "the hypermedia block comes first"
+    );
+    let mut blocks: Vec<(String, String)> = Vec::new(); // (issued, member) in document order
+    let mut current: Option<String> = None;
+    for triple in &in_order[first_member_statement..] {
+        let subject = triple
+            .subject
+            .to_string()
+            .trim_matches(['<', '>'])
+            .to_owned();
+        if members.contains(&subject) && current.as_ref() != Some(&subject) {
+            assert!(
+                blocks.iter().all(|(_, m)| *m != subject),
+                "{subject} has two blocks"
+            );
+            let issued = objects(&in_order, &subject, ISSUED);
+            let Term::Literal(issued) = issued[0] else {
+                panic!("no publication time")
+            };
+            blocks.push((issued.value().to_owned(), subject.clone()));
+            current = Some(subject);
+            continue;
+        }
+        let member = current.as_ref().unwrap();
+        // Anything else in a block is a node its member leads to, directly or through its time.
+        let result = objects(&in_order, member, "http://www.w3.org/ns/sosa/hasResult");
+        let time = objects(
+            &in_order,
+            member,
+            "http://www.w3.org/ns/sosa/phenomenonTime",
+        );
+        let instants: Vec<&Term> = time
+            .iter()
+            .flat_map(|t| {
+                let t = iri(t);
+                let mut ends = objects(&in_order, &t, "http://www.w3.org/2006/time#hasBeginning");
+                ends.extend(objects(&in_order, &t, "http://www.w3.org/2006/time#hasEnd"));
+                ends
+            })
+            .collect();
+        let led_to = result
+            .iter()
+            .chain(&time)
+            .chain(&instants)
+            .any(|n| iri(n) == subject);
+        assert!(
+            led_to || subject == *member,
+            "{subject} in the block of {member}"
+        );
+    }
+    assert_eq!(blocks.len(), 50);
+    let mut sorted = blocks.clone();
+    sorted.sort();
+    assert_eq!(blocks, sorted, "members in publication order");
+    // Without the profile, the plain Turtle is served, under its own validator.
+    let plain_turtle = reqwest::blocking::Client::new()
+        .get(&page)
+        .header("Accept", "text/turtle")
+        .send()
+        .unwrap();
+    assert!(
+        !plain_turtle.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("profile")
+    );
+}
+
+#[test]
 fn days_past_retention_are_gone_and_nothing_points_at_them() {
     let harness = Harness::new(500);
     harness.ingest(&["gent/telraam"]);

@@ -3,6 +3,8 @@
 //! `tree:GreaterThanOrEqualToRelation` / `tree:LessThanRelation` on the timestamp path, so a
 //! client can prune by time; relations get IRIs (no blank nodes).
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use belfort_vocab::{dcat, dct, ldes, rdf, tree, xsd};
 use chrono::{DateTime, Datelike, Days, NaiveDate, Utc};
 use oxrdf::{Literal, NamedNode, NamedNodeRef, Term, Triple};
@@ -307,4 +309,67 @@ fn relation_pair(
         ));
     }
     triples
+}
+/// The media type of a page in the TREE profile: Turtle whose blocks come in a known order.
+pub const TREE_PROFILE_TURTLE: &str = "text/turtle;profile=\"https://w3id.org/tree/profile\"";
+
+/// A page's triples in the order of the TREE profile: the hypermedia block first (everything
+/// that is not about a member), then one block per member in publication order (`dct:issued`,
+/// then IRI). A member's block holds its statements and those of the page's nodes it leads to
+/// (its result, its phenomenon time, the interval's instants), repeated in every block that
+/// needs them, so a client can take each member as soon as its block ends.
+pub fn tree_profile_order(triples: Vec<Triple>, members: &[NamedNode]) -> Vec<Triple> {
+    // Statements by subject, keyed by the subject as written (`<iri>`).
+    let mut about: BTreeMap<String, Vec<Triple>> = BTreeMap::new();
+    for triple in triples {
+        about
+            .entry(triple.subject.to_string())
+            .or_default()
+            .push(triple);
+    }
+    for statements in about.values_mut() {
+        statements.sort_by_cached_key(ToString::to_string);
+        statements.dedup();
+    }
+    // Each member's block: the member, then what it leads to, in the order found.
+    let block_of = |member: &NamedNode| -> Vec<String> {
+        let mut block = vec![member.to_string()];
+        let mut next = 0;
+        while let Some(node) = block.get(next).cloned() {
+            next += 1;
+            for triple in about.get(&node).into_iter().flatten() {
+                if let Term::NamedNode(object) = &triple.object {
+                    let object = object.to_string();
+                    if about.contains_key(&object) && !block.contains(&object) {
+                        block.push(object);
+                    }
+                }
+            }
+        }
+        block
+    };
+    let issued = |member: &NamedNode| {
+        about
+            .get(&member.to_string())
+            .into_iter()
+            .flatten()
+            .find(|t| t.predicate == dct::ISSUED)
+            .map(|t| t.object.to_string())
+    };
+    let mut ordered_members: Vec<&NamedNode> = members.iter().collect();
+    ordered_members.sort_by_cached_key(|m| (issued(m), m.as_str().to_owned()));
+    ordered_members.dedup();
+    let blocks: Vec<Vec<String>> = ordered_members.iter().map(|m| block_of(m)).collect();
+    let in_blocks: BTreeSet<&String> = blocks.iter().flatten().collect();
+    let mut ordered: Vec<Triple> = about
+        .iter()
+        .filter(|(subject, _)| !in_blocks.contains(subject))
+        .flat_map(|(_, statements)| statements.iter().cloned())
+        .collect();
+    for block in &blocks {
+        for node in block {
+            ordered.extend(about.get(node).into_iter().flatten().cloned());
+        }
+    }
+    ordered
 }

@@ -6,6 +6,9 @@ mod page;
 mod selector;
 
 pub use error::SelectorError;
-pub use event_stream::{EventStreamDocuments, PageBound, day_bounds, month_bounds, month_of};
+pub use event_stream::{
+    EventStreamDocuments, PageBound, TREE_PROFILE_TURTLE, day_bounds, month_bounds, month_of,
+    tree_profile_order,
+};
 pub use page::{FragmentDocument, FragmentPageBuilder};
 pub use selector::{GraphSelection, Selector, object_parameter};

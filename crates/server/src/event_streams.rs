@@ -14,7 +14,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
-use belfort_fragments::{EventStreamDocuments, PageBound, day_bounds, month_bounds, month_of};
+use belfort_fragments::{
+    EventStreamDocuments, PageBound, TREE_PROFILE_TURTLE, day_bounds, month_bounds, month_of,
+    tree_profile_order,
+};
 use belfort_store::event_streams::{day_node, day_of, page_index_of, page_node};
 use belfort_store::{QueryAnswer, QueryOptions};
 use belfort_vocab::{belfort, sosa, time, tree};
@@ -29,6 +32,10 @@ use crate::respond::{self, HTML, RDF_MEDIA_TYPES};
 
 /// Closed documents never change: clients may keep them for a year.
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// Turtle, the syntax the TREE profile applies to.
+const TURTLE: &str = "text/turtle";
+/// The TREE profile's IRI, as a client names it in `Accept`.
+const TREE_PROFILE: &str = "https://w3id.org/tree/profile";
 /// A day is treated as open this long after it ended (clock skew between writer and reader).
 const CLOSING_GRACE: chrono::Duration = chrono::Duration::minutes(5);
 /// Members served per page at most (pages hold `page_size` members; this bounds a bad index).
@@ -396,6 +403,14 @@ pub async fn node(
             let closed = is_day_over(day, now) || exists(&this_and_next[1]);
             let media_type = crate::negotiate::choose(&request, RDF_MEDIA_TYPES)
                 .ok_or_else(|| ApiError::not_acceptable(RDF_MEDIA_TYPES))?;
+            // The TREE profile: Turtle with the hypermedia first, then member after member.
+            let media_type = if media_type == TURTLE
+                && crate::negotiate::asks_profile(&request, TURTLE, TREE_PROFILE)
+            {
+                TREE_PROFILE_TURTLE
+            } else {
+                media_type
+            };
             // A closed page never changes: once rendered, it is served from memory.
             let cache_key = format!("ldes {media_type} {path}");
             if closed && let Some(body) = state.page_cache.get(&cache_key) {
@@ -411,8 +426,12 @@ pub async fn node(
                 "{} members: ask for an RDF syntax to read them.",
                 members.len()
             );
-            let body: web::Bytes =
-                render(media_type, triples, || note_page(&state, &title, &text))?.into();
+            let body: web::Bytes = if media_type == TREE_PROFILE_TURTLE {
+                respond::serialize_triples(TURTLE, tree_profile_order(triples, &members))?
+            } else {
+                render(media_type, triples, || note_page(&state, &title, &text))?
+            }
+            .into();
             if closed {
                 state.page_cache.put(&cache_key, body.clone());
                 Ok(reply(&request, media_type, body, IMMUTABLE))

@@ -9,6 +9,8 @@ struct MediaRange {
     kind: String,
     subtype: String,
     quality: f32,
+    /// The `profile` parameter, unquoted.
+    profile: Option<String>,
 }
 
 fn parse_accept(value: &str) -> Vec<MediaRange> {
@@ -19,17 +21,23 @@ fn parse_accept(value: &str) -> Vec<MediaRange> {
             let range = pieces.next()?.trim().to_ascii_lowercase();
             let (kind, subtype) = range.split_once('/')?;
             let mut quality = 1.0;
+            let mut profile = None;
             for parameter in pieces {
-                if let Some((name, value)) = parameter.split_once('=')
-                    && name.trim().eq_ignore_ascii_case("q")
-                {
+                let Some((name, value)) = parameter.split_once('=') else {
+                    continue;
+                };
+                let name = name.trim();
+                if name.eq_ignore_ascii_case("q") {
                     quality = value.trim().parse::<f32>().unwrap_or(0.0).clamp(0.0, 1.0);
+                } else if name.eq_ignore_ascii_case("profile") {
+                    profile = Some(value.trim().trim_matches('"').to_owned());
                 }
             }
             Some(MediaRange {
                 kind: kind.trim().to_owned(),
                 subtype: subtype.trim().to_owned(),
                 quality,
+                profile,
             })
         })
         .collect()
@@ -53,6 +61,25 @@ fn weight(ranges: &[MediaRange], media_type: &str) -> f32 {
         }
     }
     best.map_or(0.0, |(_, q)| q)
+}
+
+/// Whether the client asks for `media_type` (exactly) with the `profile` parameter `profile`,
+/// at a weight above zero.
+pub fn asks_profile(request: &HttpRequest, media_type: &str, profile: &str) -> bool {
+    let Some((kind, subtype)) = media_type.split_once('/') else {
+        return false;
+    };
+    request
+        .headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(parse_accept)
+        .any(|range| {
+            range.kind == kind
+                && range.subtype == subtype
+                && range.quality > 0.0
+                && range.profile.as_deref() == Some(profile)
+        })
 }
 
 /// Picks the representation the client prefers among `offered` (media types, the server's
