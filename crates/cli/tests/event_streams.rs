@@ -210,6 +210,15 @@ fn day_relations(root_url: &str) -> BTreeMap<String, (String, String)> {
     days
 }
 
+/// The newest day node of the stream of everything.
+fn latest_day(address: &str) -> String {
+    let (day, _) = day_relations(&format!("{address}/ldes/all"))
+        .into_iter()
+        .next_back()
+        .unwrap();
+    day
+}
+
 fn relations(triples: &[Triple], node: &str) -> BTreeMap<String, (String, String)> {
     let mut bounds: BTreeMap<String, (String, String)> = BTreeMap::new();
     for relation in objects(triples, node, &format!("{TREE}relation")) {
@@ -378,10 +387,7 @@ fn a_closed_page_never_changes_and_an_open_one_says_so() {
     harness.ingest(&["gent/telraam"]);
     let server = harness.serve(EventStreamSettings::default());
     let address = server.public_base().to_owned();
-    let (day, _) = day_relations(&format!("{address}/ldes/all"))
-        .into_iter()
-        .next_back()
-        .unwrap();
+    let day = latest_day(&address);
     let pages: Vec<String> = relations(&triples(&day), &day).into_keys().collect();
     assert!(pages.len() > 2, "{pages:?}");
     let first = format!("{day}/0");
@@ -475,10 +481,7 @@ fn a_page_in_the_tree_profile_puts_the_hypermedia_first_then_each_member_whole_i
     harness.ingest(&["gent/telraam", "antwerpen/sensor-community"]);
     let server = harness.serve(EventStreamSettings::default());
     let address = server.public_base().to_owned();
-    let (day, _) = day_relations(&format!("{address}/ldes/all"))
-        .into_iter()
-        .next_back()
-        .unwrap();
+    let day = latest_day(&address);
     let page = format!("{day}/0");
     let profiled = reqwest::blocking::Client::new()
         .get(&page)
