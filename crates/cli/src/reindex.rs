@@ -32,12 +32,15 @@ pub fn file_unindexed_observations(
 ) -> anyhow::Result<u64> {
     let index = minter.event_stream_graph();
     let graphs_under = format!("{}graph/", minter.base());
+    // `OPTIONAL` + `!BOUND` rather than `FILTER NOT EXISTS`: Virtuoso answers the latter with
+    // no rows at all while the index graph does not exist yet.
     let query = format!(
         "SELECT ?o ?g ?property WHERE {{
            GRAPH ?g {{ ?o {type} {observation} ; {observed} ?property }}
            FILTER(STRSTARTS(STR(?g), \"{graphs_under}\")
                   && !STRSTARTS(STR(?g), \"{graphs_under}replica/\"))
-           FILTER NOT EXISTS {{ GRAPH {index} {{ ?page {member} ?o }} }}
+           OPTIONAL {{ GRAPH {index} {{ ?page {member} ?o }} }}
+           FILTER(!BOUND(?page))
          }} ORDER BY ?g ?o LIMIT {ROUND}",
         type = rdf::TYPE,
         observation = sosa::OBSERVATION,

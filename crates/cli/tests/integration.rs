@@ -53,6 +53,19 @@ fn observation_count(data: &Path) -> u64 {
     text.lines().nth(1).unwrap().trim().parse().unwrap()
 }
 
+/// An N-Quads dump as the store was before the event streams: without the member index and
+/// without publication times.
+fn without_event_streams(nquads: &[u8]) -> String {
+    String::from_utf8_lossy(nquads)
+        .lines()
+        .filter(|line| {
+            !line.ends_with("<https://data.example.org/id/graph/ldes> .")
+                && !line.contains("<http://purl.org/dc/terms/issued>")
+        })
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
 fn quad_count(data: &Path) -> usize {
     let output = belfort(data, &["export", "--format", "nq"]);
     assert!(output.status.success());
@@ -144,18 +157,8 @@ fn observations_imported_without_their_streams_are_filed_by_reindex_once() {
         .success()
     );
     let export = belfort(source.path(), &["export"]);
-    // The store as it was before the streams: no member index, no publication times.
-    let without_streams: String = String::from_utf8(export.stdout)
-        .unwrap()
-        .lines()
-        .filter(|line| {
-            !line.ends_with("<https://data.example.org/id/graph/ldes> .")
-                && !line.contains("<http://purl.org/dc/terms/issued>")
-        })
-        .map(|line| format!("{line}\n"))
-        .collect();
     let dump = source.path().join("old.nq");
-    std::fs::write(&dump, without_streams).unwrap();
+    std::fs::write(&dump, without_event_streams(&export.stdout)).unwrap();
     let target = tempfile::tempdir().unwrap();
     assert!(
         belfort(target.path(), &["import", dump.to_str().unwrap()])

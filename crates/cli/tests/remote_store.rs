@@ -307,6 +307,43 @@ fn an_embedded_store_exported_and_imported_into_the_engine_serves_the_same_data(
 }
 
 #[test]
+fn observations_imported_into_the_engine_without_their_streams_are_filed_by_reindex() {
+    let engine = Virtuoso::start();
+    let dir = tempfile::tempdir().unwrap();
+    let [remote, embedded, remote_data, embedded_data] = both_stores(dir.path(), &engine);
+    let telraam = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/telraam/reports_traffic_clean.json");
+    let ingest = belfort(
+        &embedded,
+        &embedded_data,
+        &[
+            "ingest",
+            "--feed",
+            "gent/telraam",
+            telraam.to_str().unwrap(),
+        ],
+    );
+    assert!(ingest.status.success());
+    let export = belfort(&embedded, &embedded_data, &["export"]);
+    let dump = dir.path().join("old.nq");
+    std::fs::write(&dump, super::without_event_streams(&export.stdout)).unwrap();
+    let import = belfort(&remote, &remote_data, &["import", dump.to_str().unwrap()]);
+    assert!(import.status.success());
+
+    for filed in [338, 0] {
+        let reindex = belfort(&remote, &remote_data, &["reindex"]);
+        let stderr = String::from_utf8_lossy(&reindex.stderr);
+        assert!(reindex.status.success(), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{filed} observations filed")),
+            "{stderr}"
+        );
+    }
+    let (_server, address) = serve(&remote, &remote_data);
+    assert_eq!(ldes_members(&address).len(), 338);
+}
+
+#[test]
 fn a_kill_9_mid_remote_batch_shows_none_or_all_and_the_rerun_leaves_one_copy() {
     let engine = Virtuoso::start();
     let dir = tempfile::tempdir().unwrap();
