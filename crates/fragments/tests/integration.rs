@@ -233,3 +233,59 @@ fn a_quad_pattern_fragment_keeps_graphs_and_offers_the_graph_mapping() {
                 == "<http://www.w3.org/ns/sparql-service-description#graph>")
     );
 }
+
+#[test]
+fn the_tree_profile_puts_the_hypermedia_first_and_each_member_whole_in_publication_order() {
+    use belfort_fragments::tree_profile_order;
+    use oxrdf::Triple;
+    let iri = |s: &str| NamedNode::new(format!("https://e.org/{s}")).unwrap();
+    let issued = |s: &str| {
+        Literal::new_typed_literal(
+            s,
+            NamedNode::new("http://www.w3.org/2001/XMLSchema#dateTime").unwrap(),
+        )
+    };
+    let t = |s: &str, p: &str, o: Term| Triple::new(iri(s), iri(p), o);
+    let dct_issued = NamedNode::new("http://purl.org/dc/terms/issued").unwrap();
+    let triples = vec![
+        // Member b was published before member a; both lead to the shared interval.
+        t("a", "result", iri("a#result").into()),
+        t("a", "time", iri("hour").into()),
+        Triple::new(iri("a"), dct_issued.clone(), issued("2024-01-01T00:00:02Z")),
+        t("a#result", "value", Literal::from(1).into()),
+        t("b", "time", iri("hour").into()),
+        Triple::new(iri("b"), dct_issued, issued("2024-01-01T00:00:01Z")),
+        t("hour", "begins", iri("start").into()),
+        t("start", "at", Literal::from(0).into()),
+        t("stream", "member", iri("a").into()),
+        t("stream", "member", iri("b").into()),
+        t("page", "type", iri("Node").into()),
+    ];
+    let ordered = tree_profile_order(triples.clone(), &[iri("a"), iri("b")]);
+    let subjects: Vec<String> = ordered
+        .iter()
+        .map(|t| t.subject.to_string().replace("https://e.org/", ""))
+        .collect();
+    assert_eq!(
+        subjects,
+        [
+            "<page>",
+            "<stream>",
+            "<stream>", // the hypermedia block
+            "<b>",
+            "<b>",
+            "<hour>",
+            "<start>", // b: published first
+            "<a>",
+            "<a>",
+            "<a>",
+            "<a#result>",
+            "<hour>",
+            "<start>", // a, the interval repeated
+        ]
+    );
+    let all: std::collections::BTreeSet<String> = ordered.iter().map(ToString::to_string).collect();
+    let given: std::collections::BTreeSet<String> =
+        triples.iter().map(ToString::to_string).collect();
+    assert_eq!(all, given);
+}

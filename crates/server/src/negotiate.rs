@@ -134,4 +134,28 @@ mod tests {
         );
         assert_eq!(ranked("image/png", &offered), None);
     }
+
+    #[test]
+    fn a_profile_is_asked_for_only_on_its_media_type_and_with_a_weight() {
+        let asks = |accept: &str| {
+            let request = actix_web::test::TestRequest::default()
+                .insert_header((header::ACCEPT, accept))
+                .to_http_request();
+            asks_profile(&request, "text/turtle", "https://w3id.org/tree/profile")
+        };
+        assert!(asks(
+            "text/turtle;profile=\"https://w3id.org/tree/profile\", text/turtle;q=0.9"
+        ));
+        assert!(asks(
+            "text/turtle; q=0.8; profile=https://w3id.org/tree/profile"
+        ));
+        assert!(!asks("text/turtle"));
+        assert!(!asks(
+            "application/trig;profile=\"https://w3id.org/tree/profile\", text/turtle"
+        ));
+        assert!(!asks(
+            "text/turtle;profile=\"https://w3id.org/tree/profile\";q=0"
+        ));
+        assert!(!asks("text/turtle;profile=\"https://example.org/other\""));
+    }
 }
