@@ -247,21 +247,23 @@ fn write_config(config_dir: &Path, cities: &[(&str, String)]) {
     }
 }
 
-fn harvest(config_dir: &Path, data: &Path) -> String {
+/// Runs a harvest with the config in `config_dir`, checks its exit code, and returns its
+/// standard error.
+fn harvest_exiting(config_dir: &Path, data: &Path, code: i32) -> String {
     let config = config_dir.join("belfort.toml");
     let output = belfort(data, &["harvest", "--config", config.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(0), "{stderr}");
+    assert_eq!(output.status.code(), Some(code), "{stderr}");
     stderr
+}
+
+fn harvest(config_dir: &Path, data: &Path) -> String {
+    harvest_exiting(config_dir, data, 0)
 }
 
 /// Runs a harvest that must end with exit code 2; returns its standard error.
 fn harvest_refused(config_dir: &Path, data: &Path) -> String {
-    let config = config_dir.join("belfort.toml");
-    let output = belfort(data, &["harvest", "--config", config.to_str().unwrap()]);
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-    assert_eq!(output.status.code(), Some(2), "{stderr}");
-    stderr
+    harvest_exiting(config_dir, data, 2)
 }
 
 #[test]

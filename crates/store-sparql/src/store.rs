@@ -6,7 +6,7 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use belfort_store::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
+use belfort_store::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
 use belfort_store::guard;
 use belfort_store::plan::{IngestPlan, plan_ingest};
 use belfort_store::{
@@ -309,6 +309,32 @@ impl SparqlStore {
         Ok(tails)
     }
 
+    /// One writer per process. A poisoned lock only means another writer panicked.
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Publishes `quads` with, when given, the filing of members (published now) into their
+    /// event streams, whose last pages are read from the engine; returns how many quads were
+    /// published.
+    fn file_and_publish(
+        &self,
+        mut quads: Vec<Quad>,
+        filing: Option<(&EventStreamIndexing, &[NewMember], &GraphName)>,
+    ) -> Result<u64, StoreError> {
+        if let Some((indexing, members, graph)) = filing {
+            let mut tails = self.load_tails(indexing)?;
+            quads.extend(tails.file(indexing, members, graph, Utc::now()));
+        }
+        let published = quads.len() as u64;
+        if !quads.is_empty() {
+            self.publish(quads)?;
+        }
+        Ok(published)
+    }
+
     /// Stages the quads, publishes them with one update, and drops the staging graphs.
     fn publish(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
         let quad_count = quads.len();
@@ -564,27 +590,19 @@ fn solution_term(row: &[Option<Term>], index: Option<usize>) -> Option<Term> {
 
 impl ObservationStore for SparqlStore {
     fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _writer = self.lock_writer();
         let event_streams = batch.event_streams.clone();
         let IngestPlan {
-            mut quads,
+            quads,
             mut outcome,
             new_members,
             graph,
         } = plan_ingest(batch, |iris, _, graph| self.stored_results(iris, graph))?;
-        if let Some(indexing) = &event_streams
-            && !new_members.is_empty()
-        {
-            let mut tails = self.load_tails(indexing)?;
-            quads.extend(tails.file(indexing, &new_members, &graph, Utc::now()));
-        }
-        outcome.quads_written = quads.len() as u64;
-        if !quads.is_empty() {
-            self.publish(quads)?;
-        }
+        let filing = event_streams
+            .as_ref()
+            .filter(|_| !new_members.is_empty())
+            .map(|indexing| (indexing, new_members.as_slice(), &graph));
+        outcome.quads_written = self.file_and_publish(quads, filing)?;
         Ok(outcome)
     }
 
@@ -696,16 +714,9 @@ impl ObservationStore for SparqlStore {
         graph: &GraphName,
         members: &[NamedNode],
     ) -> Result<u64, StoreError> {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _writer = self.lock_writer();
         let filed = event_streams::members_to_file(indexing, members);
-        let mut tails = self.load_tails(indexing)?;
-        let quads = tails.file(indexing, &filed, graph, Utc::now());
-        if !quads.is_empty() {
-            self.publish(quads)?;
-        }
+        self.file_and_publish(Vec::new(), Some((indexing, &filed, graph)))?;
         Ok(filed.len() as u64)
     }
 
@@ -713,10 +724,7 @@ impl ObservationStore for SparqlStore {
     /// leaves whole parts visible, and running it again completes it (set semantics). Quads of
     /// another store's bookkeeping graphs are not imported.
     fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _writer = self.lock_writer();
         let mut count = 0u64;
         let mut part = Vec::with_capacity(IMPORT_PART_QUADS);
         for quad in belfort_store::read_dump(format, input) {

@@ -16,7 +16,7 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
-use crate::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
+use crate::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
 use crate::guard;
 use crate::plan::{IngestPlan, plan_ingest};
 use crate::{
@@ -256,16 +256,54 @@ impl EmbeddedStore {
     }
 }
 
-impl ObservationStore for EmbeddedStore {
-    fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
-        // A poisoned lock only means another ingest panicked; the store itself is consistent.
-        let _writer = self
-            .writer
+impl EmbeddedStore {
+    /// One writer at a time. A poisoned lock only means another writer panicked; the store
+    /// itself is consistent.
+    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Writes `quads` with, when given, the filing of members (published now) into their
+    /// event streams, in the same write; keeps the streams' last pages for the next filing, or
+    /// forgets them when the write fails. Returns how many quads were written.
+    fn file_and_write(
+        &self,
+        mut quads: Vec<Quad>,
+        filing: Option<(&EventStreamIndexing, &[NewMember], &GraphName)>,
+    ) -> Result<u64, StoreError> {
+        let mut tails_cache = self
+            .stream_tails
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut tails = None;
+        if let Some((indexing, members, graph)) = filing {
+            let mut filed = match tails_cache.as_ref() {
+                Some(known) => known.clone(),
+                None => self.load_stream_tails(indexing)?,
+            };
+            quads.extend(filed.file(indexing, members, graph, chrono::Utc::now()));
+            tails = Some(filed);
+        }
+        let written = quads.len() as u64;
+        if let Err(error) = self.write(quads) {
+            *tails_cache = None;
+            return Err(error);
+        }
+        if tails.is_some() {
+            *tails_cache = tails;
+        }
+        Ok(written)
+    }
+}
+
+impl ObservationStore for EmbeddedStore {
+    fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
+        let _writer = self.lock_writer();
         let event_streams = batch.event_streams.clone();
         let IngestPlan {
-            mut quads,
+            quads,
             mut outcome,
             new_members,
             graph,
@@ -284,29 +322,11 @@ impl ObservationStore for EmbeddedStore {
             }
             Ok(known)
         })?;
-        let mut tails_cache = self
-            .stream_tails
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut tails = None;
-        if let Some(indexing) = &event_streams
-            && !new_members.is_empty()
-        {
-            let mut filed = match tails_cache.as_ref() {
-                Some(known) => known.clone(),
-                None => self.load_stream_tails(indexing)?,
-            };
-            quads.extend(filed.file(indexing, &new_members, &graph, chrono::Utc::now()));
-            tails = Some(filed);
-        }
-        outcome.quads_written = quads.len() as u64;
-        if let Err(error) = self.write(quads) {
-            *tails_cache = None;
-            return Err(error);
-        }
-        if tails.is_some() {
-            *tails_cache = tails;
-        }
+        let filing = event_streams
+            .as_ref()
+            .filter(|_| !new_members.is_empty())
+            .map(|indexing| (indexing, new_members.as_slice(), &graph));
+        outcome.quads_written = self.file_and_write(quads, filing)?;
         Ok(outcome)
     }
 
@@ -444,34 +464,15 @@ impl ObservationStore for EmbeddedStore {
         graph: &GraphName,
         members: &[NamedNode],
     ) -> Result<u64, StoreError> {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut tails_cache = self
-            .stream_tails
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut tails = match tails_cache.as_ref() {
-            Some(known) => known.clone(),
-            None => self.load_stream_tails(indexing)?,
-        };
+        let _writer = self.lock_writer();
         let filed = event_streams::members_to_file(indexing, members);
-        let quads = tails.file(indexing, &filed, graph, chrono::Utc::now());
-        if let Err(error) = self.write(quads) {
-            *tails_cache = None;
-            return Err(error);
-        }
-        *tails_cache = Some(tails);
+        self.file_and_write(Vec::new(), Some((indexing, &filed, graph)))?;
         Ok(filed.len() as u64)
     }
 
     /// All or nothing: the engine's bulk loader, committed once the whole dump is read.
     fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
-        let _writer = self
-            .writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let _writer = self.lock_writer();
         let mut count = 0u64;
         let mut loader = self.store.bulk_loader();
         loader.load_ok_quads::<StoreError, StoreError>(
