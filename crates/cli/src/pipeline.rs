@@ -4,7 +4,8 @@ use std::collections::HashMap;
 
 use belfort_harvest::{FeedSpec, MappedPayload, map_payloads, records_lines};
 use belfort_model::{
-    Catalogue, IriMinter, Observation, PhenomenonTime, QuarantinedRecord, date_time_literal,
+    Catalogue, DescribedEntities, IriMinter, Observation, PhenomenonTime, QuarantinedRecord,
+    date_time_literal,
 };
 use belfort_shacl::{GraphBuilder, QualityFinding, QualityRules, Shapes, validate};
 use belfort_store::event_streams::EventStreamIndexing;
@@ -239,11 +240,13 @@ impl<'a> Pipeline<'a> {
             record_sets.push(mapped);
         }
         report.latest_result_time = observations.iter().map(|o| o.result_time).max();
+        let mut described = DescribedEntities::default();
         let mut rdf_of: Vec<_> = observations
             .iter()
             .zip(&payload_of)
             .map(|(observation, payload)| {
-                let mut rdf = observation.to_rdf(self.minter, self.catalogue);
+                let mut rdf =
+                    observation.to_rdf_describing(self.minter, self.catalogue, &mut described);
                 // Trace every value to the archived bytes it came from.
                 rdf.triples.push(Triple::new(
                     rdf.iri.clone(),

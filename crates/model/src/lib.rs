@@ -13,7 +13,7 @@ pub use catalogue::{
 pub use error::ModelError;
 pub use iri::IriMinter;
 pub use observation::{
-    FeedId, Observation, ObservationRdf, PhenomenonTime, Point, Qualifier, SourceId,
-    date_time_literal, decimal_literal,
+    DescribedEntities, FeedId, Observation, ObservationRdf, PhenomenonTime, Point, Qualifier,
+    SourceId, date_time_literal, decimal_literal,
 };
 pub use quarantine::QuarantinedRecord;

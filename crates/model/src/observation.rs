@@ -4,7 +4,7 @@ use std::fmt;
 
 use belfort_vocab::{belfort, dct, geo, prov, qudt, rdf, sosa, time, xsd};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use oxrdf::{Literal, NamedNode, Triple};
+use oxrdf::{Literal, NamedNode, Term, TermRef, Triple};
 
 use crate::catalogue::format_duration;
 use crate::{Catalogue, IriMinter, ModelError};
@@ -216,6 +216,32 @@ pub struct ObservationRdf {
     pub context: Vec<Triple>,
 }
 
+/// The descriptions of context entities already written in a batch, each as an entity and one
+/// term that tells its descriptions apart (its class, a property a sensor observes, a
+/// feature's location), so that each is written once however many observations link to it.
+#[derive(Debug, Default)]
+pub struct DescribedEntities {
+    described: foldhash::HashMap<NamedNode, Vec<Term>>,
+}
+
+impl DescribedEntities {
+    /// Whether `detail` of `entity` is met for the first time; from now on it is described.
+    fn first_time(&mut self, entity: &NamedNode, detail: TermRef<'_>) -> bool {
+        match self.described.get_mut(entity) {
+            Some(details) if details.iter().any(|d| d.as_ref() == detail) => false,
+            Some(details) => {
+                details.push(detail.into_owned());
+                true
+            }
+            None => {
+                self.described
+                    .insert(entity.clone(), vec![detail.into_owned()]);
+                true
+            }
+        }
+    }
+}
+
 impl Observation {
     /// The observation IRI: from sensor, property, phenomenon start and duration only.
     pub fn iri(&self, minter: &IriMinter, catalogue: &Catalogue) -> NamedNode {
@@ -238,14 +264,26 @@ impl Observation {
     /// The RDF of this observation as DESIGN.md lays it out: SOSA core, OSLO typing, a QUDT
     /// value, the PROV link to its feed.
     pub fn to_rdf(&self, minter: &IriMinter, catalogue: &Catalogue) -> ObservationRdf {
+        self.to_rdf_describing(minter, catalogue, &mut DescribedEntities::default())
+    }
+
+    /// The observation as RDF, its context holding only the descriptions that `described`
+    /// has not met yet (which it then records): in a batch, each sensor, feature and time
+    /// entity is described once, by the first observation that links to it.
+    pub fn to_rdf_describing(
+        &self,
+        minter: &IriMinter,
+        catalogue: &Catalogue,
+        described: &mut DescribedEntities,
+    ) -> ObservationRdf {
         let iri = self.iri(minter, catalogue);
         let result = IriMinter::result(&iri);
         let sensor = minter.sensor(&self.sensor);
         let feature = minter.feature(&self.feature);
         let value = self.value_literal();
         let mut triples = Vec::with_capacity(16);
-        let mut context = Vec::with_capacity(16);
-        let mut add = |s: &NamedNode, p: oxrdf::NamedNodeRef<'_>, o: oxrdf::Term| {
+        let mut context = Vec::new();
+        let mut add = |s: &NamedNode, p: oxrdf::NamedNodeRef<'_>, o: Term| {
             triples.push(Triple::new(s.clone(), p, o));
         };
         add(&iri, rdf::TYPE, sosa::OBSERVATION.into_owned().into());
@@ -282,67 +320,82 @@ impl Observation {
         let time_node = match self.phenomenon_time {
             PhenomenonTime::Instant(at) => {
                 let instant = minter.instant(at);
-                push_instant(&mut context, &instant, at);
+                push_instant(&mut context, described, &instant, at);
                 instant
             }
             PhenomenonTime::Interval { start, end } => {
                 let duration = format_duration(end - start);
                 let interval = minter.interval(start, &duration);
-                let (begin, finish) = (minter.instant(start), minter.instant(end));
-                context.push(Triple::new(interval.clone(), rdf::TYPE, time::INTERVAL));
-                context.push(Triple::new(
-                    interval.clone(),
-                    time::HAS_BEGINNING,
-                    begin.clone(),
-                ));
-                context.push(Triple::new(interval.clone(), time::HAS_END, finish.clone()));
-                push_instant(&mut context, &begin, start);
-                push_instant(&mut context, &finish, end);
+                if described.first_time(&interval, time::INTERVAL.into()) {
+                    let (begin, finish) = (minter.instant(start), minter.instant(end));
+                    context.push(Triple::new(interval.clone(), rdf::TYPE, time::INTERVAL));
+                    context.push(Triple::new(
+                        interval.clone(),
+                        time::HAS_BEGINNING,
+                        begin.clone(),
+                    ));
+                    context.push(Triple::new(interval.clone(), time::HAS_END, finish.clone()));
+                    push_instant(&mut context, described, &begin, start);
+                    push_instant(&mut context, described, &finish, end);
+                }
                 interval
             }
         };
         triples.push(Triple::new(iri.clone(), sosa::PHENOMENON_TIME, time_node));
 
-        context.push(Triple::new(sensor.clone(), rdf::TYPE, sosa::SENSOR));
-        context.push(Triple::new(
-            sensor.clone(),
-            sosa::OBSERVES,
-            self.property.clone(),
-        ));
-        context.push(Triple::new(
-            sensor.clone(),
-            belfort::CITY_PROPERTY,
-            minter.city(self.feed.city()),
-        ));
-        context.push(Triple::new(
-            sensor,
-            dct::IDENTIFIER,
-            Literal::new_simple_literal(&self.sensor.id),
-        ));
-        context.push(Triple::new(
-            feature.clone(),
-            rdf::TYPE,
-            sosa::FEATURE_OF_INTEREST,
-        ));
-        if let Some(sampled) = &self.sample_of {
-            let sampled = minter.feature(sampled);
-            context.push(Triple::new(feature.clone(), rdf::TYPE, sosa::SAMPLE));
+        if described.first_time(&sensor, sosa::SENSOR.into()) {
+            context.push(Triple::new(sensor.clone(), rdf::TYPE, sosa::SENSOR));
+            context.push(Triple::new(
+                sensor.clone(),
+                belfort::CITY_PROPERTY,
+                minter.city(self.feed.city()),
+            ));
+            context.push(Triple::new(
+                sensor.clone(),
+                dct::IDENTIFIER,
+                Literal::new_simple_literal(&self.sensor.id),
+            ));
+        }
+        if described.first_time(&sensor, self.property.as_ref().into()) {
+            context.push(Triple::new(sensor, sosa::OBSERVES, self.property.clone()));
+        }
+        if described.first_time(&feature, sosa::FEATURE_OF_INTEREST.into()) {
             context.push(Triple::new(
                 feature.clone(),
-                sosa::IS_SAMPLE_OF,
-                sampled.clone(),
+                rdf::TYPE,
+                sosa::FEATURE_OF_INTEREST,
             ));
-            context.push(Triple::new(sampled, rdf::TYPE, sosa::FEATURE_OF_INTEREST));
+        }
+        if let Some(sampled) = &self.sample_of {
+            let sampled = minter.feature(sampled);
+            if described.first_time(&feature, sosa::SAMPLE.into()) {
+                context.push(Triple::new(feature.clone(), rdf::TYPE, sosa::SAMPLE));
+            }
+            if described.first_time(&feature, sampled.as_ref().into()) {
+                context.push(Triple::new(
+                    feature.clone(),
+                    sosa::IS_SAMPLE_OF,
+                    sampled.clone(),
+                ));
+            }
+            if described.first_time(&sampled, sosa::FEATURE_OF_INTEREST.into()) {
+                context.push(Triple::new(sampled, rdf::TYPE, sosa::FEATURE_OF_INTEREST));
+            }
         }
         if let Some(point) = self.location {
             let geometry = minter.feature_geometry(&self.feature);
-            context.push(Triple::new(
-                feature.clone(),
-                geo::HAS_GEOMETRY,
-                geometry.clone(),
-            ));
-            context.push(Triple::new(geometry.clone(), rdf::TYPE, geo::GEOMETRY));
-            context.push(Triple::new(geometry, geo::AS_WKT, point.to_wkt()));
+            if described.first_time(&feature, geo::GEOMETRY.into()) {
+                context.push(Triple::new(
+                    feature.clone(),
+                    geo::HAS_GEOMETRY,
+                    geometry.clone(),
+                ));
+                context.push(Triple::new(geometry.clone(), rdf::TYPE, geo::GEOMETRY));
+            }
+            let wkt = point.to_wkt();
+            if described.first_time(&geometry, wkt.as_ref().into()) {
+                context.push(Triple::new(geometry, geo::AS_WKT, wkt));
+            }
         }
         ObservationRdf {
             iri,
@@ -372,7 +425,15 @@ fn property_key(property: &NamedNode, catalogue: &Catalogue) -> String {
         .unwrap_or_else(|| property.as_str().to_owned())
 }
 
-fn push_instant(context: &mut Vec<Triple>, instant: &NamedNode, at: DateTime<Utc>) {
+fn push_instant(
+    context: &mut Vec<Triple>,
+    described: &mut DescribedEntities,
+    instant: &NamedNode,
+    at: DateTime<Utc>,
+) {
+    if !described.first_time(instant, time::INSTANT.into()) {
+        return;
+    }
     context.push(Triple::new(instant.clone(), rdf::TYPE, time::INSTANT));
     // Typed xsd:dateTime, always with `Z` (so also a valid dateTimeStamp lexically): the store
     // keeps dateTimeStamp values as xsd:dateTime, and we publish exactly what is stored.

@@ -12,6 +12,12 @@ use chrono::{Duration, TimeZone, Utc};
 use oxrdf::{NamedNode, Triple};
 use proptest::prelude::*;
 
+/// This crate's directory, as `cargo test` gives it when the test runs: a path compiled in
+/// goes stale when one build directory serves checkouts at several paths.
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run under cargo"))
+}
+
 fn catalogue() -> Catalogue {
     Catalogue::bundled().expect("the bundled catalogue loads")
 }
@@ -226,6 +232,75 @@ fn the_same_reading_always_gets_the_same_iri() {
 }
 
 #[test]
+fn a_batch_describes_each_context_entity_once_and_loses_no_description() {
+    let (catalogue, minter) = (catalogue(), minter());
+    let car = telraam_car_count();
+    let bike_key = catalogue.property_by_key("traffic-count-bicycle").unwrap();
+    let bike = Observation {
+        property: bike_key.iri.clone(),
+        ..car.clone()
+    };
+    let end = car.phenomenon_time.start() + car.phenomenon_time.duration();
+    let next_hour = Observation {
+        phenomenon_time: PhenomenonTime::interval(end, end + Duration::hours(1)).unwrap(),
+        ..car.clone()
+    };
+    let moved = Observation {
+        location: Some(Point {
+            lon: 4.71,
+            lat: 50.88,
+        }),
+        ..next_hour.clone()
+    };
+    // A sample of the car count's feature: that feature is described once all the same.
+    let sample = Observation {
+        feature: SourceId::new("telraam", "348917-lane-1"),
+        sample_of: Some(car.feature.clone()),
+        ..car.clone()
+    };
+    let batch = [
+        car.clone(),
+        bike,
+        next_hour,
+        moved,
+        sample.clone(),
+        sample,
+        car,
+    ];
+
+    let mut described = belfort_model::DescribedEntities::default();
+    let (mut once, mut each_alone) = (Vec::new(), BTreeSet::new());
+    for observation in &batch {
+        let shared = observation.to_rdf_describing(&minter, &catalogue, &mut described);
+        let alone = observation.to_rdf(&minter, &catalogue);
+        assert_eq!(shared.iri, alone.iri);
+        assert_eq!(shared.triples, alone.triples);
+        once.extend(shared.context);
+        each_alone.extend(alone.context.iter().map(ToString::to_string));
+    }
+    let once_set: BTreeSet<String> = once.iter().map(ToString::to_string).collect();
+    assert_eq!(once.len(), once_set.len(), "a description written twice");
+    assert_eq!(once_set, each_alone, "the batch lost or added descriptions");
+    // Both locations of the moved feature and the sample's, both properties of the sensor.
+    assert_eq!(once_set.iter().filter(|t| t.contains("asWKT")).count(), 3);
+    assert_eq!(
+        once_set
+            .iter()
+            .filter(|t| t.contains("sosa/observes>"))
+            .count(),
+        2
+    );
+    // The hour boundary instant is described once, though two intervals share it.
+    assert_eq!(
+        once_set
+            .iter()
+            .filter(|t| t.contains("inXSDDateTimeStamp"))
+            .count(),
+        3
+    );
+}
+
+#[test]
 fn observation_rdf_has_no_blank_nodes() {
     let rdf = telraam_car_count().to_rdf(&minter(), &catalogue());
     for t in rdf.triples.iter().chain(&rdf.context) {
@@ -239,9 +314,7 @@ fn canonical_ntriples(triples: &[Triple]) -> String {
 }
 
 fn golden(name: &str, triples: &[Triple]) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/golden")
-        .join(name);
+    let path = manifest_dir().join("tests/golden").join(name);
     let actual = canonical_ntriples(triples);
     if std::env::var_os("BELFORT_BLESS").is_some() {
         std::fs::write(&path, &actual).unwrap();

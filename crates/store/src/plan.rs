@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use belfort_model::ObservationRdf;
 use belfort_vocab::sosa;
 use foldhash::{HashMapExt, HashSetExt};
-use oxrdf::{GraphName, NamedNode, Quad, Term};
+use oxrdf::{GraphName, NamedNode, Quad, Term, Triple};
 
 use crate::event_streams::NewMember;
 use crate::{IngestBatch, IngestOutcome, StoreError};
@@ -50,7 +50,19 @@ pub fn plan_ingest(
     let mut seen: foldhash::HashMap<NamedNode, Option<Term>> = foldhash::HashMap::new();
     let mut context = foldhash::HashSet::new();
     let mut quads = Vec::with_capacity(batch.observations.len() * 16 + batch.other_quads.len());
+    // A batch describes each sensor, feature and time entity once, with the first observation
+    // that links to it: when that one is already stored, a new one may still need it.
+    let mut context_of_known = Vec::new();
     let mut new_members = Vec::new();
+    let mut keep_context = |triples: Vec<Triple>, into: &mut Vec<Quad>| {
+        for triple in triples {
+            // Observations described one by one repeat their context: keep each triple once.
+            if !context.contains(&triple) {
+                into.push(triple.clone().in_graph(context_graph.clone()));
+                context.insert(triple);
+            }
+        }
+    };
     for (position, observation) in batch.observations.into_iter().enumerate() {
         let incoming = results.get(position).cloned().flatten();
         if let Some(first) = seen.get(&observation.iri) {
@@ -58,6 +70,7 @@ pub fn plan_ingest(
             if !values_agree(first.as_ref(), incoming.as_ref()) {
                 outcome.conflicting.push(observation.iri);
             }
+            keep_context(observation.context, &mut context_of_known);
             continue;
         }
         seen.insert(observation.iri.clone(), incoming.clone());
@@ -66,6 +79,7 @@ pub fn plan_ingest(
             if incoming.is_some() && !values_agree(stored.as_ref(), incoming.as_ref()) {
                 outcome.conflicting.push(observation.iri);
             }
+            keep_context(observation.context, &mut context_of_known);
             continue;
         }
         outcome.new_observations += 1;
@@ -79,16 +93,11 @@ pub fn plan_ingest(
                 .into_iter()
                 .map(|t| t.in_graph(graph.clone())),
         );
-        for triple in observation.context {
-            // Most context triples repeat (same sensor, same hour): clone only new ones.
-            if !context.contains(&triple) {
-                quads.push(triple.clone().in_graph(context_graph.clone()));
-                context.insert(triple);
-            }
-        }
+        keep_context(observation.context, &mut quads);
     }
     quads.extend(batch.other_quads);
     if outcome.new_observations > 0 {
+        quads.append(&mut context_of_known);
         quads.extend(batch.run_quads);
     }
     Ok(IngestPlan {
@@ -129,5 +138,76 @@ fn same_value(stored: &Term, incoming: &Term) -> bool {
             }
         }
         _ => stored == incoming,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+
+    fn iri(s: &str) -> NamedNode {
+        NamedNode::new(format!("https://data.example.org/id/{s}")).unwrap()
+    }
+
+    /// An observation whose context describes the entities `context` names.
+    fn observation(name: &str, context: &[&str]) -> ObservationRdf {
+        let iri = iri(name);
+        ObservationRdf {
+            triples: vec![Triple::new(
+                iri.clone(),
+                sosa::MADE_BY_SENSOR,
+                self::iri("s"),
+            )],
+            iri,
+            context: context
+                .iter()
+                .map(|entity| Triple::new(self::iri(entity), sosa::OBSERVES, self::iri("p")))
+                .collect(),
+        }
+    }
+
+    fn plan(observations: Vec<ObservationRdf>, stored: &[&str]) -> IngestPlan {
+        let stored: HashMap<NamedNode, Option<Term>> =
+            stored.iter().map(|name| (iri(name), None)).collect();
+        let batch = IngestBatch {
+            observations,
+            ..IngestBatch::default()
+        };
+        plan_ingest(batch, |_, _, _| Ok(stored)).unwrap()
+    }
+
+    fn writes(plan: &IngestPlan, entity: &str) -> usize {
+        plan.quads
+            .iter()
+            .filter(|q| q.subject == iri(entity).into())
+            .count()
+    }
+
+    #[test]
+    fn a_description_carried_by_a_stored_observation_is_written_for_a_new_one() {
+        // The batch described the sensor with its first observation, which is stored already.
+        let batch = vec![observation("o1", &["sensor"]), observation("o2", &[])];
+        let plan = plan(batch, &["o1"]);
+        assert_eq!(plan.outcome.new_observations, 1);
+        assert_eq!(writes(&plan, "sensor"), 1);
+        assert_eq!(
+            writes(&plan, "o1"),
+            0,
+            "the stored observation is not rewritten"
+        );
+    }
+
+    #[test]
+    fn a_batch_of_stored_observations_writes_nothing_and_descriptions_are_written_once() {
+        let batch = || {
+            vec![
+                observation("o1", &["sensor"]),
+                observation("o2", &["sensor"]),
+            ]
+        };
+        assert!(plan(batch(), &["o1", "o2"]).quads.is_empty());
+        assert_eq!(writes(&plan(batch(), &[]), "sensor"), 1);
+        assert_eq!(writes(&plan(batch(), &["o2"]), "sensor"), 1);
     }
 }

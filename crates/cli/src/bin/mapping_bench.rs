@@ -10,9 +10,7 @@ use std::time::Instant;
 
 use anyhow::{Context, bail};
 use belfort::config;
-use belfort_model::{Catalogue, FeedId};
-use foldhash::HashSetExt;
-use oxrdf::Triple;
+use belfort_model::{Catalogue, DescribedEntities, FeedId};
 use oxrdfio::{RdfFormat, RdfSerializer};
 
 /// Many small strings live at once (every observation of the batch): glibc's allocator spends
@@ -51,26 +49,23 @@ fn main() -> anyhow::Result<()> {
         BufWriter::with_capacity(1 << 20, std::fs::File::create(out)?),
     );
     let (mut records, mut observations, mut quarantined, mut triples) = (0u64, 0u64, 0u64, 0u64);
-    // Sensors, features and time entities are shared by many observations: written once.
-    let mut context_written: foldhash::HashSet<Triple> = foldhash::HashSet::new();
+    // Sensors, features and time entities are shared by many observations: described once.
+    let mut described = DescribedEntities::default();
     let mut rdf_seconds = 0.0;
     for part in &mapped {
         records += part.records;
         quarantined += part.quarantined.len() as u64;
         for observation in &part.observations {
             let minting = Instant::now();
-            let rdf = observation.to_rdf(&config.minter, &catalogue);
+            let rdf = observation.to_rdf_describing(&config.minter, &catalogue, &mut described);
             rdf_seconds += minting.elapsed().as_secs_f64();
             for triple in &rdf.triples {
                 sink.serialize_triple(triple)?;
                 triples += 1;
             }
-            for triple in rdf.context {
-                if !context_written.contains(&triple) {
-                    sink.serialize_triple(&triple)?;
-                    triples += 1;
-                    context_written.insert(triple);
-                }
+            for triple in &rdf.context {
+                sink.serialize_triple(triple)?;
+                triples += 1;
             }
             observations += 1;
         }
