@@ -312,10 +312,15 @@ impl Config {
 }
 
 /// Where the bundled demo (cities/ and fixtures/) lives: `BELFORT_HOME`, else the source tree
-/// this binary was built from.
+/// of the crate `cargo run` or `cargo test` runs (a build directory may serve checkouts at
+/// several paths), else the source tree this binary was built from.
 pub fn demo_home() -> PathBuf {
     std::env::var_os("BELFORT_HOME")
         .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("CARGO_MANIFEST_DIR")
+                .map(|crate_dir| Path::new(&crate_dir).join("../.."))
+        })
         .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
 }
 

@@ -105,7 +105,7 @@ fn all_feeds(harness: &Harness) -> Vec<String> {
 }
 
 fn judges() -> PathBuf {
-    let judges = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/judges");
+    let judges = crate::manifest_dir().join("tests/judges");
     assert!(
         judges.join("node_modules/ldes-client").is_dir(),
         "ldes-client is missing: run `npm ci` in {} (.ci/run does)",

@@ -21,7 +21,7 @@ use virtuoso::Virtuoso;
 
 /// A `belfort.toml` over the bundled cities, on the engine when one is given.
 fn write_config(dir: &Path, name: &str, base_iri: &str, engine: Option<&Virtuoso>) -> PathBuf {
-    let cities = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let cities = crate::manifest_dir()
         .join("../../cities")
         .canonicalize()
         .unwrap();
@@ -102,7 +102,7 @@ fn sparql_rows(address: &str, query: &str) -> Vec<String> {
 }
 
 fn judges() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/judges")
+    crate::manifest_dir().join("tests/judges")
 }
 
 fn node(script: &str, args: &[&str]) -> Vec<u8> {
@@ -225,8 +225,7 @@ fn belfort_on_virtuoso_answers_like_belfort_on_its_embedded_store() {
 
     // Two servers over one engine: what is ingested is served by both, and killing one
     // loses nothing.
-    let extra = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/telraam/reports_traffic_dirty.json");
+    let extra = crate::manifest_dir().join("../../fixtures/telraam/reports_traffic_dirty.json");
     let ingest = belfort(
         &remote,
         &remote_data,
@@ -311,8 +310,7 @@ fn observations_imported_into_the_engine_without_their_streams_are_filed_by_rein
     let engine = Virtuoso::start();
     let dir = tempfile::tempdir().unwrap();
     let [remote, embedded, remote_data, embedded_data] = both_stores(dir.path(), &engine);
-    let telraam = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/telraam/reports_traffic_clean.json");
+    let telraam = crate::manifest_dir().join("../../fixtures/telraam/reports_traffic_clean.json");
     let ingest = belfort(
         &embedded,
         &embedded_data,

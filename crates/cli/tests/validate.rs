@@ -15,7 +15,7 @@ fn validate(args: &[&str]) -> Output {
 }
 
 fn shapes() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shapes/observation.ttl")
+    crate::manifest_dir().join("../../shapes/observation.ttl")
 }
 
 const PREFIXES: &str = "@prefix sosa: <http://www.w3.org/ns/sosa/> .
@@ -121,7 +121,7 @@ fn validate_finds_the_same_violations_as_pyshacl_on_planted_defects() {
     let ours: Value = serde_json::from_slice(&ours.stdout).unwrap();
     let ours_keys = result_keys(&ours);
 
-    let judge = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/judges/pyshacl_results.py");
+    let judge = crate::manifest_dir().join("tests/judges/pyshacl_results.py");
     let theirs = Command::new("python3")
         .arg(judge)
         .arg(&data)

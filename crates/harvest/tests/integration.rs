@@ -17,10 +17,14 @@ mod opendatasoft;
 mod sensorthings;
 mod telraam_live;
 
+/// This crate's directory, as `cargo test` gives it when the test runs: a path compiled in
+/// goes stale when one build directory serves checkouts at several paths.
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run under cargo"))
+}
+
 fn fixture(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
+    manifest_dir().join("../../fixtures").join(name)
 }
 
 fn telraam() -> FeedSpec {

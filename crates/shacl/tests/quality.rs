@@ -7,8 +7,13 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use oxrdfio::RdfFormat;
 
 fn rules() -> QualityRules {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shapes/quality.ttl");
-    QualityRules::parse(std::fs::File::open(path).unwrap(), RdfFormat::Turtle, path).unwrap()
+    let path = crate::manifest_dir().join("../../shapes/quality.ttl");
+    QualityRules::parse(
+        std::fs::File::open(&path).unwrap(),
+        RdfFormat::Turtle,
+        "shapes/quality.ttl",
+    )
+    .unwrap()
 }
 
 fn t0() -> DateTime<Utc> {

@@ -26,7 +26,7 @@ const SHT: &str = "http://www.w3.org/ns/shacl-test#";
 const SKIPPED_FOLDERS: &[&str] = &["/tests/sparql/"];
 
 fn suite_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    crate::manifest_dir()
         .join("../../fixtures/w3c-shacl/data-shapes-test-suite/tests")
         .canonicalize()
         .unwrap_or_else(|e| panic!("W3C SHACL suite missing from fixtures/: {e}"))

@@ -6,8 +6,14 @@ use std::path::PathBuf;
 
 use oxttl::TurtleParser;
 
+/// This crate's directory, as `cargo test` gives it when the test runs: a path compiled in
+/// goes stale when one build directory serves checkouts at several paths.
+fn manifest_dir() -> PathBuf {
+    PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("tests run under cargo"))
+}
+
 fn vocab_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../vocab")
+    manifest_dir().join("../../vocab")
 }
 
 fn declared_subjects() -> HashSet<String> {
