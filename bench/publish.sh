@@ -48,6 +48,12 @@ for size in "$@"; do
       "$TARGET/belfort-serve-bench" tpf "$base" "$WORK/paths-$size/$mix.$server.txt" "$SECS" "$CONC"
     done
   done
+  # One client reading the whole rdf:type sosa:Observation fragment through hydra:next.
+  for server in belfort serverjs; do
+    if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; else base=http://127.0.0.1:$LDF_PORT; fi
+    printf 'crawl %-4s %-9s ' "$size" "$server"
+    "$TARGET/belfort-serve-bench" crawl "$base$(head -1 "$WORK/paths-$size/type_first.$server.txt")"
+  done
   if [ -n "${TPF_QUERY:-}" ]; then
     for server in belfort serverjs; do
       if [ $server = belfort ]; then url=http://127.0.0.1:$BF_PORT/fragments; else url=http://127.0.0.1:$LDF_PORT/sosa; fi

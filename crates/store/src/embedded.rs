@@ -18,6 +18,7 @@ use oxigraph::store::Store;
 
 use crate::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
 use crate::guard;
+use crate::page_cursors::PageCursors;
 use crate::plan::{IngestPlan, plan_ingest};
 use crate::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
@@ -57,6 +58,8 @@ pub struct EmbeddedStore {
     /// The event streams' last pages, read from the store on the first ingest that files
     /// members; `None` until then or after a failed write.
     stream_tails: Mutex<Option<StreamTails>>,
+    /// Open walks over patterns, for clients that read a fragment page after page.
+    cursors: PageCursors,
 }
 
 fn initial_version() -> u64 {
@@ -77,6 +80,7 @@ impl EmbeddedStore {
             writer: Mutex::new(()),
             version: AtomicU64::new(initial_version()),
             stream_tails: Mutex::new(None),
+            cursors: PageCursors::default(),
         })
     }
 
@@ -87,6 +91,7 @@ impl EmbeddedStore {
             writer: Mutex::new(()),
             version: AtomicU64::new(initial_version()),
             stream_tails: Mutex::new(None),
+            cursors: PageCursors::default(),
         })
     }
 
@@ -512,6 +517,19 @@ impl ObservationStore for EmbeddedStore {
         offset: u64,
         limit: usize,
     ) -> Result<PatternPage, StoreError> {
+        let version = self.data_version();
+        if offset == 0 {
+            return self
+                .cursors
+                .first_page(&self.store, pattern, version, limit);
+        }
+        if let Some(page) = self
+            .cursors
+            .continued_page(pattern, version, offset, limit)?
+        {
+            return Ok(page);
+        }
+        // No walk stopped here: the engine skips the earlier matches without decoding them.
         let query = format!(
             "SELECT REDUCED ?s ?p ?o WHERE {{ {} }} OFFSET {offset} LIMIT {}",
             pattern_graph_pattern(pattern),
@@ -626,8 +644,8 @@ impl ObservationStore for EmbeddedStore {
 }
 
 /// The graph pattern of a quad pattern, constants written in, the rest `?s ?p ?o`. The engine
-/// reads a triple's copies in several graphs one after the other (its indexes put the graph
-/// last), so `SELECT REDUCED` over it yields each triple once.
+/// evaluates `SELECT REDUCED` over it as `DISTINCT`, so a triple held in several graphs is
+/// told once, where its first copy comes in index order.
 fn pattern_graph_pattern(pattern: &QuadPattern) -> String {
     let subject = pattern
         .subject

@@ -7,6 +7,7 @@ mod error;
 pub mod event_streams;
 pub mod guard;
 mod import;
+mod page_cursors;
 pub mod plan;
 
 pub use archive::{ArchivedPayload, PayloadArchive};

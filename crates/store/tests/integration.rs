@@ -334,6 +334,154 @@ fn pattern_pages_cover_every_match_once_in_a_stable_order() {
     );
 }
 
+/// N-Quads with triples in the default graph and in two named graphs, some of them in
+/// several graphs at once.
+fn quads_in_several_graphs() -> String {
+    let mut nquads = String::new();
+    for i in 0..41 {
+        let s = format!("<https://data.example.org/id/s{i}>");
+        let graphs: &[&str] = match i % 4 {
+            0 => &[""],
+            1 => &["<https://data.example.org/g/a>"],
+            2 => &[
+                "<https://data.example.org/g/a>",
+                "<https://data.example.org/g/b>",
+            ],
+            _ => &["", "<https://data.example.org/g/b>"],
+        };
+        for graph in graphs {
+            for p in 0..3 {
+                nquads.push_str(&format!(
+                    "{s} <https://data.example.org/p{p}> \"{}\" {graph} .\n",
+                    i % 5
+                ));
+            }
+        }
+    }
+    nquads
+}
+
+/// Every page of `pattern` at `size` per page, read first to last (each continuing where the
+/// previous ended) and then last to first (each from its offset).
+fn pages_both_ways(
+    store: &EmbeddedStore,
+    pattern: &QuadPattern,
+    size: usize,
+) -> (
+    Vec<belfort_store::PatternPage>,
+    Vec<belfort_store::PatternPage>,
+) {
+    let mut forward = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store.pattern_page(pattern, offset, size).unwrap();
+        offset += page.quads.len() as u64;
+        let more = page.has_more;
+        forward.push(page);
+        if !more {
+            break;
+        }
+    }
+    let mut backward: Vec<_> = (0..forward.len())
+        .rev()
+        .map(|n| {
+            store
+                .pattern_page(pattern, (n * size) as u64, size)
+                .unwrap()
+        })
+        .collect();
+    backward.reverse();
+    (forward, backward)
+}
+
+#[test]
+fn reading_a_fragment_page_after_page_gives_the_pages_read_from_their_offsets() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = EmbeddedStore::open(dir.path()).unwrap();
+    store
+        .bulk_load(DumpFormat::NQuads, quads_in_several_graphs().as_bytes())
+        .unwrap();
+    let iri = |s: &str| oxrdf::NamedNode::new(format!("https://data.example.org/{s}")).unwrap();
+    let any = QuadPattern {
+        subject: None,
+        predicate: None,
+        object: None,
+        graph: GraphSelector::Any,
+    };
+    let patterns = [
+        any.clone(),
+        QuadPattern {
+            predicate: Some(iri("p1")),
+            ..any.clone()
+        },
+        QuadPattern {
+            object: Some(oxrdf::Literal::new_simple_literal("3").into()),
+            ..any.clone()
+        },
+        QuadPattern {
+            subject: Some(iri("id/s3")),
+            ..any.clone()
+        },
+        QuadPattern {
+            graph: GraphSelector::Named(iri("g/b")),
+            ..any.clone()
+        },
+        QuadPattern {
+            graph: GraphSelector::Default,
+            ..any.clone()
+        },
+    ];
+    for pattern in &patterns {
+        let distinct: std::collections::HashSet<_> = store
+            .pattern_page(pattern, 0, 10_000)
+            .unwrap()
+            .quads
+            .into_iter()
+            .collect();
+        for size in [1, 4, 7, 100] {
+            let (forward, backward) = pages_both_ways(&store, pattern, size);
+            assert_eq!(forward, backward, "{pattern:?}, {size} per page");
+            let read: Vec<_> = forward.into_iter().flat_map(|p| p.quads).collect();
+            let read_set: std::collections::HashSet<_> = read.iter().cloned().collect();
+            assert_eq!(read_set, distinct, "{pattern:?}, {size} per page");
+        }
+    }
+    // The whole union: 41 subjects × 3 statements, each triple told once however many graphs
+    // hold it.
+    let all: Vec<_> = pages_both_ways(&store, &any, 7)
+        .0
+        .into_iter()
+        .flat_map(|p| p.quads)
+        .collect();
+    assert_eq!(all.len(), 123);
+}
+
+#[test]
+fn a_write_ends_every_open_walk_over_a_fragment() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store.ingest(batch(observations(30, 1.0))).unwrap();
+    let pattern = observation_type_pattern();
+    // A walk stands at offset 10 of the old data.
+    assert!(store.pattern_page(&pattern, 0, 10).unwrap().has_more);
+    let more: Vec<_> = observations(60, 1.0).into_iter().skip(30).collect();
+    store.ingest(batch(more)).unwrap();
+    // The second page comes from the new data: the same as read from its offset.
+    let continued = store.pattern_page(&pattern, 10, 10).unwrap();
+    assert_eq!(continued, store.pattern_page(&pattern, 10, 10).unwrap());
+    let mut after = Vec::new();
+    let mut offset = 0;
+    loop {
+        let page = store.pattern_page(&pattern, offset, 10).unwrap();
+        offset += page.quads.len() as u64;
+        after.extend(page.quads);
+        if !page.has_more {
+            break;
+        }
+    }
+    let distinct: std::collections::HashSet<_> = after.iter().collect();
+    assert_eq!((after.len(), distinct.len()), (60, 60));
+}
+
 #[test]
 fn pattern_counts_are_exact_below_the_cap_and_a_floor_above_it() {
     let store = EmbeddedStore::in_memory().unwrap();

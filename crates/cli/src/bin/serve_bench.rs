@@ -6,7 +6,11 @@
 //! belfort-serve-bench load DATA_DIR FILE.nt
 //! belfort-serve-bench tpf BASE_URL PATHS_FILE [SECONDS] [CONCURRENCY]
 //! belfort-serve-bench sparql ENDPOINT_URL RUNS QUERY_FILE...
+//! belfort-serve-bench crawl FRAGMENT_URL
 //! ```
+//! `crawl` reads a fragment from its first page to its last, one request at a time, following
+//! each page's `hydra:next` (as a TPF client reading a whole fragment does), and prints the
+//! pages, triples, total time and per-page latency.
 //! `tpf` sends the request paths of PATHS_FILE (one per line, round robin) for SECONDS with
 //! CONCURRENCY clients, each waiting for its answer before the next request, and prints
 //! requests/s and the latency percentiles. `sparql` runs each query RUNS times after one warm-up
@@ -48,8 +52,9 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Some("crawl") if args.len() == 2 => crawl(&args[1]),
         _ => bail!(
-            "usage: belfort-serve-bench load DATA_DIR FILE.nt | tpf BASE_URL PATHS_FILE [SECONDS] [CONCURRENCY] | sparql ENDPOINT RUNS QUERY_FILE..."
+            "usage: belfort-serve-bench load DATA_DIR FILE.nt | tpf BASE_URL PATHS_FILE [SECONDS] [CONCURRENCY] | sparql ENDPOINT RUNS QUERY_FILE... | crawl FRAGMENT_URL"
         ),
     }
 }
@@ -128,6 +133,49 @@ fn tpf(base: &str, paths: &Path, seconds: u64, concurrency: usize) -> anyhow::Re
         "requests {} errors {errors} req/s {:.1} p50_ms {:.2} p99_ms {:.2} max_ms {:.2}",
         latencies.len(),
         latencies.len() as f64 / elapsed,
+        percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
+        percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
+        latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
+    );
+    Ok(())
+}
+
+fn crawl(first: &str) -> anyhow::Result<()> {
+    let client = reqwest::blocking::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()?;
+    let (mut latencies, mut triples) = (Vec::new(), 0u64);
+    let mut next = Some(first.to_owned());
+    let started = Instant::now();
+    while let Some(url) = next.take() {
+        let asked = Instant::now();
+        let response = client
+            .get(&url)
+            .header("Accept", "text/turtle")
+            .send()?
+            .error_for_status()?;
+        let body = response.bytes()?;
+        latencies.push(asked.elapsed());
+        for triple in oxttl::TurtleParser::new()
+            .with_base_iri(&url)?
+            .for_slice(&body)
+        {
+            let triple = triple.with_context(|| format!("page {url}"))?;
+            if triple.predicate == belfort_vocab::hydra::NEXT {
+                if let oxrdf::Term::NamedNode(page) = triple.object {
+                    next = Some(page.into_string());
+                }
+            } else {
+                triples += 1;
+            }
+        }
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let pages = latencies.len();
+    latencies.sort();
+    println!(
+        "pages {pages} triples {triples} seconds {seconds:.2} per_page_ms {:.2} p50_ms {:.2} p99_ms {:.2} max_ms {:.2}",
+        seconds * 1000.0 / pages.max(1) as f64,
         percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
         percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
         latencies.last().copied().unwrap_or_default().as_secs_f64() * 1000.0,
