@@ -8,9 +8,8 @@ use anyhow::{Context, anyhow};
 use belfort_harvest::{FeedSpec, FeedState, LocationState, Paging, fetch, fetch_feed};
 use belfort_model::{Catalogue, FeedId};
 use belfort_server::{EventStreamSettings, RunningServer, ServerConfig};
-use belfort_store::{
-    DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive, QueryAnswer, QueryOptions,
-};
+use belfort_store::{DumpFormat, ObservationStore, PayloadArchive, QueryAnswer, QueryOptions};
+use belfort_store_embedded::EmbeddedStore;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 

@@ -11,7 +11,8 @@ use belfort::config::{self, Config};
 use belfort::pipeline::{Payload, Pipeline, Validation};
 use belfort_model::Catalogue;
 use belfort_server::{EventStreamSettings, RunningServer, ServerConfig};
-use belfort_store::{EmbeddedStore, IngestBatch, ObservationStore, PayloadArchive};
+use belfort_store::{IngestBatch, ObservationStore, PayloadArchive};
+use belfort_store_embedded::EmbeddedStore;
 use oxrdf::{GraphName, Literal, NamedNode, Quad, Term, Triple};
 
 const TREE: &str = "https://w3id.org/tree#";

@@ -12,7 +12,8 @@ use belfort_model::{
     Catalogue, FeedId, IriMinter, Observation, ObservationRdf, PhenomenonTime, SourceId,
 };
 use belfort_server::{RunningServer, ServerConfig};
-use belfort_store::{EmbeddedStore, IngestBatch, ObservationStore};
+use belfort_store::{IngestBatch, ObservationStore};
+use belfort_store_embedded::EmbeddedStore;
 use chrono::{Duration as Hours, TimeZone, Utc};
 use oxrdf::{Dataset, GraphName, NamedNode, NamedOrBlankNode, Term};
 use oxrdfio::{RdfFormat, RdfParser};

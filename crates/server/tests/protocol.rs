@@ -10,7 +10,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use belfort_server::{RunningServer, ServerConfig};
-use belfort_store::{EmbeddedStore, IngestBatch, ObservationStore};
+use belfort_store::{IngestBatch, ObservationStore};
+use belfort_store_embedded::EmbeddedStore;
 use oxrdf::{Graph, NamedNode, NamedOrBlankNode, Term};
 use oxttl::{NTriplesParser, TurtleParser};
 

@@ -12,9 +12,10 @@ use belfort_model::{
 };
 use belfort_store::event_streams::EventStreamIndexing;
 use belfort_store::{
-    DumpFormat, EmbeddedStore, GraphSelector, IngestBatch, ObservationStore, QuadPattern,
-    QueryAnswer, QueryOptions, StoreError,
+    DumpFormat, GraphSelector, IngestBatch, ObservationStore, QuadPattern, QueryAnswer,
+    QueryOptions, StoreError,
 };
+use belfort_store_embedded::EmbeddedStore;
 use belfort_store_sparql::SparqlStore;
 use chrono::{Duration, TimeZone, Utc};
 use oxrdf::NamedNode;

@@ -8,7 +8,7 @@ use thiserror::Error;
 pub enum StoreError {
     /// The storage engine failed.
     #[error("storage engine error: {0}")]
-    Storage(#[from] oxigraph::store::StorageError),
+    Storage(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// The store directory could not be opened.
     #[error("cannot open the store at {path}: {source}")]
     Open {
@@ -16,7 +16,7 @@ pub enum StoreError {
         path: PathBuf,
         /// What the engine said.
         #[source]
-        source: oxigraph::store::StorageError,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// A query that does not parse.
     #[error("invalid SPARQL query: {0}")]

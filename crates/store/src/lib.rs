@@ -2,12 +2,10 @@
 
 mod archive;
 mod boundary;
-mod embedded;
 mod error;
 pub mod event_streams;
 pub mod guard;
 mod import;
-mod page_cursors;
 pub mod plan;
 
 pub use archive::{ArchivedPayload, PayloadArchive};
@@ -15,6 +13,5 @@ pub use boundary::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
     PatternPage, QuadPattern, QueryAnswer, QueryCancellation, QueryOptions,
 };
-pub use embedded::EmbeddedStore;
 pub use error::StoreError;
 pub use import::read_dump;

@@ -13,7 +13,8 @@ use belfort::config;
 use belfort::pipeline::{Payload, Pipeline, Validation};
 use belfort::synthetic::{HOURS_PER_SEGMENT, SyntheticBatches, telraam_reports};
 use belfort_model::{Catalogue, FeedId};
-use belfort_store::{DumpFormat, EmbeddedStore, ObservationStore, PayloadArchive};
+use belfort_store::{DumpFormat, ObservationStore, PayloadArchive};
+use belfort_store_embedded::EmbeddedStore;
 
 /// The allocator of the `belfort` binary, so that the figures are the product's.
 #[global_allocator]

@@ -15,9 +15,10 @@ use belfort::pipeline::{Payload, Pipeline, Validation};
 use belfort::synthetic::SyntheticBatches;
 use belfort_model::{Catalogue, FeedId};
 use belfort_store::{
-    EmbeddedStore, GraphSelector, ObservationStore, PatternCount, PayloadArchive, QuadPattern,
-    QueryAnswer, QueryOptions,
+    GraphSelector, ObservationStore, PatternCount, PayloadArchive, QuadPattern, QueryAnswer,
+    QueryOptions,
 };
+use belfort_store_embedded::EmbeddedStore;
 use belfort_vocab::tree;
 
 /// The allocator of the `belfort` binary, so that the figures are the product's.

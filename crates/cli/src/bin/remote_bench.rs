@@ -16,7 +16,8 @@ use belfort::pipeline::{Payload, Pipeline, Validation};
 use belfort::synthetic::SyntheticBatches;
 use belfort_model::{Catalogue, FeedId};
 use belfort_server::{RunningServer, ServerConfig};
-use belfort_store::{EmbeddedStore, ObservationStore, PayloadArchive};
+use belfort_store::{ObservationStore, PayloadArchive};
+use belfort_store_embedded::EmbeddedStore;
 use belfort_store_sparql::{EngineConnection, EngineKind, SparqlStore};
 
 const SPARQL_QUERIES: &[(&str, &str)] = &[

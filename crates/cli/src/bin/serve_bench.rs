@@ -24,7 +24,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use belfort::measure::percentile;
-use belfort_store::{DumpFormat, EmbeddedStore};
+use belfort_store::DumpFormat;
+use belfort_store_embedded::EmbeddedStore;
 
 /// The allocator of the `belfort` binary, so that the figures are the product's.
 #[global_allocator]

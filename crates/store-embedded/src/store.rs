@@ -16,11 +16,11 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
-use crate::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
-use crate::guard;
 use crate::page_cursors::PageCursors;
-use crate::plan::{IngestPlan, plan_ingest};
-use crate::{
+use belfort_store::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
+use belfort_store::guard;
+use belfort_store::plan::{IngestPlan, plan_ingest};
+use belfort_store::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
     PatternPage, QuadPattern, QueryAnswer, QueryOptions, StoreError,
 };
@@ -68,12 +68,35 @@ fn initial_version() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_micros()).unwrap_or(u64::MAX))
 }
 
+/// What stops an import: the engine, or a dump that cannot be read.
+enum ImportFailure {
+    Engine(oxigraph::store::StorageError),
+    Dump(StoreError),
+}
+
+impl From<oxigraph::store::StorageError> for ImportFailure {
+    fn from(error: oxigraph::store::StorageError) -> Self {
+        Self::Engine(error)
+    }
+}
+
+impl From<StoreError> for ImportFailure {
+    fn from(error: StoreError) -> Self {
+        Self::Dump(error)
+    }
+}
+
+/// An engine failure as a store failure.
+fn engine(error: oxigraph::store::StorageError) -> StoreError {
+    StoreError::Storage(Box::new(error))
+}
+
 impl EmbeddedStore {
     /// Opens (or creates) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
         let store = Store::open(dir).map_err(|source| StoreError::Open {
             path: dir.to_path_buf(),
-            source,
+            source: Box::new(source),
         })?;
         Ok(Self {
             store,
@@ -87,7 +110,7 @@ impl EmbeddedStore {
     /// A store in memory, for tests and one-off validation.
     pub fn in_memory() -> Result<Self, StoreError> {
         Ok(Self {
-            store: Store::new()?,
+            store: Store::new().map_err(engine)?,
             writer: Mutex::new(()),
             version: AtomicU64::new(initial_version()),
             stream_tails: Mutex::new(None),
@@ -111,7 +134,7 @@ impl EmbeddedStore {
         loader
             .load_from_reader(format, reader)
             .map_err(|e| StoreError::Load(e.to_string()))?;
-        loader.commit()?;
+        loader.commit().map_err(engine)?;
         self.version.fetch_add(1, Ordering::SeqCst);
         Ok(())
     }
@@ -140,12 +163,14 @@ impl EmbeddedStore {
         observation: &NamedNode,
         graph: GraphNameRef<'_>,
     ) -> Result<bool, StoreError> {
-        Ok(self.store.contains(QuadRef::new(
-            observation,
-            rdf::TYPE,
-            sosa::OBSERVATION,
-            graph,
-        ))?)
+        self.store
+            .contains(QuadRef::new(
+                observation,
+                rdf::TYPE,
+                sosa::OBSERVATION,
+                graph,
+            ))
+            .map_err(engine)
     }
 
     /// Whether the graph holds exactly `result` as the observation's simple result (an
@@ -156,12 +181,14 @@ impl EmbeddedStore {
         result: &Term,
         graph: GraphNameRef<'_>,
     ) -> Result<bool, StoreError> {
-        Ok(self.store.contains(QuadRef::new(
-            observation,
-            sosa::HAS_SIMPLE_RESULT,
-            result,
-            graph,
-        ))?)
+        self.store
+            .contains(QuadRef::new(
+                observation,
+                sosa::HAS_SIMPLE_RESULT,
+                result,
+                graph,
+            ))
+            .map_err(engine)
     }
 
     fn stored_simple_result(
@@ -178,7 +205,8 @@ impl EmbeddedStore {
                 Some(graph),
             )
             .next()
-            .transpose()?
+            .transpose()
+            .map_err(engine)?
             .map(|q| q.object))
     }
 
@@ -190,7 +218,7 @@ impl EmbeddedStore {
             self.store
                 .quads_for_pattern(None, Some(belfort::LDES_DAY), None, Some(index_graph))
         {
-            let quad = quad?;
+            let quad = quad.map_err(engine)?;
             if let (oxigraph::model::NamedOrBlankNode::NamedNode(root), Term::NamedNode(day)) =
                 (quad.subject, quad.object)
             {
@@ -206,7 +234,7 @@ impl EmbeddedStore {
                 None,
                 Some(index_graph),
             ) {
-                if let Term::NamedNode(page) = quad?.object {
+                if let Term::NamedNode(page) = quad.map_err(engine)?.object {
                     page_links.push((day_iri.clone(), page));
                 }
             }
@@ -222,7 +250,7 @@ impl EmbeddedStore {
                 Some(index_graph),
             ) {
                 members += 1;
-                let Term::NamedNode(member) = quad?.object else {
+                let Term::NamedNode(member) = quad.map_err(engine)?.object else {
                     continue;
                 };
                 for issued in self.store.quads_for_pattern(
@@ -231,7 +259,7 @@ impl EmbeddedStore {
                     None,
                     None,
                 ) {
-                    if let Term::Literal(literal) = issued?.object
+                    if let Term::Literal(literal) = issued.map_err(engine)?.object
                         && let Ok(at) = literal.value().parse::<chrono::DateTime<chrono::Utc>>()
                         && tails.last_issued.is_none_or(|last| at > last)
                     {
@@ -249,12 +277,12 @@ impl EmbeddedStore {
     fn write(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
         if quads.len() > BULK_THRESHOLD_QUADS {
             let mut loader = self.store.bulk_loader();
-            loader.load_quads(quads)?;
-            loader.commit()?;
+            loader.load_quads(quads).map_err(engine)?;
+            loader.commit().map_err(engine)?;
         } else {
-            let mut transaction = self.store.start_transaction()?;
+            let mut transaction = self.store.start_transaction().map_err(engine)?;
             transaction.extend(quads.iter());
-            transaction.commit()?;
+            transaction.commit().map_err(engine)?;
         }
         self.version.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -455,7 +483,7 @@ impl ObservationStore for EmbeddedStore {
         let mut count = 0;
         for quad in self.store.iter() {
             serializer
-                .serialize_quad(&quad?)
+                .serialize_quad(&quad.map_err(engine)?)
                 .map_err(StoreError::Dump)?;
             count += 1;
         }
@@ -480,10 +508,16 @@ impl ObservationStore for EmbeddedStore {
         let _writer = self.lock_writer();
         let mut count = 0u64;
         let mut loader = self.store.bulk_loader();
-        loader.load_ok_quads::<StoreError, StoreError>(
-            crate::read_dump(format, input).inspect(|quad| count += u64::from(quad.is_ok())),
-        )?;
-        loader.commit()?;
+        loader
+            .load_ok_quads::<StoreError, ImportFailure>(
+                belfort_store::read_dump(format, input)
+                    .inspect(|quad| count += u64::from(quad.is_ok())),
+            )
+            .map_err(|failure| match failure {
+                ImportFailure::Engine(error) => engine(error),
+                ImportFailure::Dump(error) => error,
+            })?;
+        loader.commit().map_err(engine)?;
         // The event streams' last pages may have come with the dump.
         *self
             .stream_tails
@@ -501,14 +535,14 @@ impl ObservationStore for EmbeddedStore {
             Some(sosa::OBSERVATION.into()),
             None,
         ) {
-            quad?;
+            quad.map_err(engine)?;
             count += 1;
         }
         Ok(count)
     }
 
     fn count_quads(&self) -> Result<u64, StoreError> {
-        Ok(self.store.len()? as u64)
+        Ok(self.store.len().map_err(engine)? as u64)
     }
 
     fn pattern_page(

@@ -6,9 +6,10 @@ use belfort_model::{
     Catalogue, FeedId, IriMinter, Observation, ObservationRdf, PhenomenonTime, SourceId,
 };
 use belfort_store::{
-    DumpFormat, EmbeddedStore, GraphSelector, IngestBatch, ObservationStore, PatternCount,
-    PayloadArchive, QuadPattern, QueryAnswer, QueryCancellation, QueryOptions, StoreError,
+    DumpFormat, GraphSelector, IngestBatch, ObservationStore, PatternCount, PayloadArchive,
+    QuadPattern, QueryAnswer, QueryCancellation, QueryOptions, StoreError,
 };
+use belfort_store_embedded::EmbeddedStore;
 use chrono::{Duration, TimeZone, Utc};
 
 fn observations(count: i64, value: f64) -> Vec<ObservationRdf> {

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use oxigraph::store::{QuadIter, Store};
 use oxrdf::{GraphName, GraphNameRef, Quad};
 
-use crate::{GraphSelector, PatternPage, QuadPattern, StoreError};
+use belfort_store::{GraphSelector, PatternPage, QuadPattern, StoreError};
 
 /// Walks kept open at most; the least recently used is closed first. Each holds an engine
 /// snapshot, so the number is small.
@@ -91,7 +91,7 @@ impl Iterator for Matches {
                     quad.object,
                     self.graph.clone(),
                 ),
-                Err(error) => return Some(Err(error.into())),
+                Err(error) => return Some(Err(StoreError::Storage(Box::new(error)))),
             };
             if self.told.as_mut().is_none_or(|told| told.first_time(&quad)) {
                 return Some(Ok(quad));
