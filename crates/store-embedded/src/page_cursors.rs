@@ -5,25 +5,28 @@
 //! A walk reads the engine's index in the same order as the query that serves a page from its
 //! offset, and like that query (the engine runs it as `DISTINCT`) tells a triple held in
 //! several graphs once, at its first copy: a page is the same whichever way it was read.
+//!
+//! Over every graph the engine reads the default graph's copies first, then the named graphs'
+//! with the graph last in the index key, so that one triple's named copies come one after the
+//! other; only a pattern with nothing bound reads the named graphs graph by graph. A named copy
+//! is therefore a repeat when the triple is in the default graph (one point lookup, and only if
+//! the walk met the default graph at all), when it follows a copy of the same triple, or, with
+//! nothing bound, when an earlier graph holds the triple. A walk remembers nothing else, so
+//! it may go on for as long as the fragment does.
 
-use std::collections::{HashSet, VecDeque};
-use std::hash::BuildHasher;
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use oxigraph::store::{QuadIter, Store};
-use oxrdf::{GraphName, GraphNameRef, Quad};
-
 use belfort_store::{GraphSelector, PatternPage, QuadPattern, StoreError};
+use oxigraph::store::{QuadIter, StorageError, Store};
+use oxrdf::{GraphName, GraphNameRef, Quad, QuadRef};
 
 /// Walks kept open at most; the least recently used is closed first. Each holds an engine
 /// snapshot, so the number is small.
 const OPEN_WALKS: usize = 16;
 /// A walk not continued for this long is closed: its snapshot would keep old data alive.
 const IDLE_WALK: Duration = Duration::from_secs(120);
-/// Triples a walk over every graph remembers (16 bytes each) to tell each once; a longer walk
-/// is closed and its later pages are read from their offsets.
-const WALK_MEMORY_TRIPLES: usize = 2_000_000;
 
 /// The open walks of one store.
 #[derive(Default)]
@@ -44,35 +47,58 @@ struct PageCursor {
 struct Matches {
     quads: QuadIter<'static>,
     graph: GraphName,
-    /// Over every graph: a fingerprint of each triple told so far, so that its copies in
-    /// other graphs are skipped. One graph never holds a triple twice.
-    told: Option<TriplesTold>,
+    /// Over every graph: what tells a repeated triple; one graph never holds a triple twice.
+    repeats: Option<Repeats>,
     /// A match read ahead to learn whether a page is the last.
     ahead: Option<Result<Quad, StoreError>>,
 }
 
-/// 128-bit fingerprints from two independently seeded hashes: telling two triples apart
-/// wrongly would take a collision of both.
-struct TriplesTold {
-    fingerprints: HashSet<u128, foldhash::fast::FixedState>,
-    hashers: [foldhash::quality::RandomState; 2],
+/// How a walk over every graph recognises the later copies of a triple.
+struct Repeats {
+    store: Store,
+    /// Whether the walk met any copy in the default graph (read before the named graphs).
+    met_default_graph: bool,
+    /// The last named copy, when copies of one triple follow each other in the index.
+    previous: Option<Quad>,
+    /// Nothing bound: the named graphs are read graph by graph.
+    by_graph: bool,
 }
 
-impl TriplesTold {
-    fn new() -> Self {
-        Self {
-            fingerprints: HashSet::default(),
-            hashers: Default::default(),
+impl Repeats {
+    /// Whether `quad` (with its own graph) repeats a triple the walk already told.
+    fn repeated(&mut self, quad: &Quad) -> Result<bool, StorageError> {
+        if quad.graph_name.is_default_graph() {
+            self.met_default_graph = true;
+            return Ok(false);
         }
-    }
-
-    /// Whether `quad`'s triple is told for the first time.
-    fn first_time(&mut self, quad: &Quad) -> bool {
-        let triple = (&quad.subject, &quad.predicate, &quad.object);
-        let [high, low] = &self.hashers;
-        let fingerprint =
-            (u128::from(high.hash_one(triple)) << 64) | u128::from(low.hash_one(triple));
-        self.fingerprints.insert(fingerprint)
+        let (subject, predicate, object) = (
+            quad.subject.as_ref(),
+            quad.predicate.as_ref(),
+            quad.object.as_ref(),
+        );
+        if self.by_graph {
+            // The triple's first copy, default graph first and then in graph order.
+            let first = self
+                .store
+                .quads_for_pattern(Some(subject), Some(predicate), Some(object), None)
+                .next()
+                .transpose()?;
+            return Ok(first.is_some_and(|first| first.graph_name != quad.graph_name));
+        }
+        let follows = self.previous.as_ref().is_some_and(|previous| {
+            previous.subject == quad.subject
+                && previous.predicate == quad.predicate
+                && previous.object == quad.object
+        });
+        self.previous = Some(quad.clone());
+        Ok(follows
+            || (self.met_default_graph
+                && self.store.contains(QuadRef::new(
+                    subject,
+                    predicate,
+                    object,
+                    GraphNameRef::DefaultGraph,
+                ))?))
     }
 }
 
@@ -85,17 +111,22 @@ impl Iterator for Matches {
         }
         loop {
             let quad = match self.quads.next()? {
-                Ok(quad) => Quad::new(
-                    quad.subject,
-                    quad.predicate,
-                    quad.object,
-                    self.graph.clone(),
-                ),
+                Ok(quad) => quad,
                 Err(error) => return Some(Err(StoreError::Storage(Box::new(error)))),
             };
-            if self.told.as_mut().is_none_or(|told| told.first_time(&quad)) {
-                return Some(Ok(quad));
+            if let Some(repeats) = &mut self.repeats {
+                match repeats.repeated(&quad) {
+                    Ok(true) => continue,
+                    Ok(false) => {}
+                    Err(error) => return Some(Err(StoreError::Storage(Box::new(error)))),
+                }
             }
+            return Some(Ok(Quad::new(
+                quad.subject,
+                quad.predicate,
+                quad.object,
+                self.graph.clone(),
+            )));
         }
     }
 }
@@ -107,13 +138,6 @@ impl Matches {
             self.ahead = self.next();
         }
         self.ahead.is_some()
-    }
-
-    /// Whether the walk still fits the memory it may hold.
-    fn within_memory(&self) -> bool {
-        self.told
-            .as_ref()
-            .is_none_or(|told| told.fingerprints.len() <= WALK_MEMORY_TRIPLES)
     }
 }
 
@@ -147,7 +171,14 @@ impl PageCursors {
             matches: Matches {
                 quads,
                 graph,
-                told: (pattern.graph == GraphSelector::Any).then(TriplesTold::new),
+                repeats: (pattern.graph == GraphSelector::Any).then(|| Repeats {
+                    store: store.clone(),
+                    met_default_graph: false,
+                    previous: None,
+                    by_graph: pattern.subject.is_none()
+                        && pattern.predicate.is_none()
+                        && pattern.object.is_none(),
+                }),
                 ahead: None,
             },
             used: Instant::now(),
@@ -182,7 +213,7 @@ impl PageCursors {
     }
 
     fn keep_if_more(&self, cursor: PageCursor, page: &PatternPage) {
-        if !page.has_more || !cursor.matches.within_memory() {
+        if !page.has_more {
             return;
         }
         let mut open = self.lock();
