@@ -1,6 +1,7 @@
 //! Open walks over a pattern's matches. A client reading a fragment page after page (following
 //! `hydra:next`) continues where its previous page ended, instead of the engine skipping every
-//! earlier match again: reading a fragment of n pages costs n pages, not n²/2.
+//! earlier match again: reading a fragment of n pages costs n pages, not n²/2. The first page
+//! is left to the engine's query, which answers it fastest; the second opens the walk.
 //!
 //! A walk reads the engine's index in the same order as the query that serves a page from its
 //! offset, and like that query (the engine runs it as `DISTINCT`) tells a triple held in
@@ -142,12 +143,14 @@ impl Matches {
 }
 
 impl PageCursors {
-    /// The first page of `pattern`, read by a new walk that is kept open when more follows.
-    pub(crate) fn first_page(
+    /// The page of `pattern` at `offset`, read by a new walk that first reads past the
+    /// `offset` earlier matches; the walk is kept open when more follows.
+    pub(crate) fn open_walk(
         &self,
         store: &Store,
         pattern: &QuadPattern,
         version: u64,
+        offset: u64,
         limit: usize,
     ) -> Result<PatternPage, StoreError> {
         let (graph_filter, graph) = match &pattern.graph {
@@ -183,6 +186,13 @@ impl PageCursors {
             },
             used: Instant::now(),
         };
+        for _ in 0..offset {
+            match cursor.matches.next() {
+                Some(skipped) => drop(skipped?),
+                None => break,
+            }
+        }
+        cursor.next_offset = offset;
         let page = cursor.read_page(limit)?;
         self.keep_if_more(cursor, &page);
         Ok(page)

@@ -86,6 +86,10 @@ impl From<StoreError> for ImportFailure {
     }
 }
 
+/// Up to this many pages deep, a page no walk stopped at opens a walk, which reads (and
+/// decodes) the earlier matches once; deeper, the engine skips them without decoding.
+const WALK_OPENING_PAGES: usize = 10;
+
 /// An engine failure as a store failure.
 fn engine(error: oxigraph::store::StorageError) -> StoreError {
     StoreError::Storage(Box::new(error))
@@ -552,18 +556,23 @@ impl ObservationStore for EmbeddedStore {
         limit: usize,
     ) -> Result<PatternPage, StoreError> {
         let version = self.data_version();
-        if offset == 0 {
-            return self
+        if offset > 0 {
+            if let Some(page) = self
                 .cursors
-                .first_page(&self.store, pattern, version, limit);
+                .continued_page(pattern, version, offset, limit)?
+            {
+                return Ok(page);
+            }
+            // A client reading on from one of the first pages: a walk reads past the earlier
+            // matches once, and the pages after this one continue it.
+            if offset <= limit.saturating_mul(WALK_OPENING_PAGES) as u64 {
+                return self
+                    .cursors
+                    .open_walk(&self.store, pattern, version, offset, limit);
+            }
         }
-        if let Some(page) = self
-            .cursors
-            .continued_page(pattern, version, offset, limit)?
-        {
-            return Ok(page);
-        }
-        // No walk stopped here: the engine skips the earlier matches without decoding them.
+        // The first page (most fragments have one; the engine answers it fastest), or no walk
+        // stopped here: the engine skips the earlier matches without decoding them.
         let query = format!(
             "SELECT REDUCED ?s ?p ?o WHERE {{ {} }} OFFSET {offset} LIMIT {}",
             pattern_graph_pattern(pattern),
