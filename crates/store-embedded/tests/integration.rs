@@ -462,13 +462,13 @@ fn a_write_ends_every_open_walk_over_a_fragment() {
     let store = EmbeddedStore::in_memory().unwrap();
     store.ingest(batch(observations(30, 1.0))).unwrap();
     let pattern = observation_type_pattern();
-    // A walk stands at offset 10 of the old data.
-    assert!(store.pattern_page(&pattern, 0, 10).unwrap().has_more);
+    // Reading the second page opens a walk, which then stands at offset 20 of the old data.
+    assert!(store.pattern_page(&pattern, 10, 10).unwrap().has_more);
     let more: Vec<_> = observations(60, 1.0).into_iter().skip(30).collect();
     store.ingest(batch(more)).unwrap();
-    // The second page comes from the new data: the same as read from its offset.
-    let continued = store.pattern_page(&pattern, 10, 10).unwrap();
-    assert_eq!(continued, store.pattern_page(&pattern, 10, 10).unwrap());
+    // The third page comes from the new data: the same as read anew from its offset.
+    let continued = store.pattern_page(&pattern, 20, 10).unwrap();
+    assert_eq!(continued, store.pattern_page(&pattern, 20, 10).unwrap());
     let mut after = Vec::new();
     let mut offset = 0;
     loop {

@@ -10,7 +10,7 @@
 //! ```
 //! `crawl` reads a fragment from its first page to its last, one request at a time, following
 //! each page's `hydra:next` (as a TPF client reading a whole fragment does), and prints the
-//! pages, triples, total time and per-page latency.
+//! pages, the triples on them (data and hypermedia), total time and per-page latency.
 //! `tpf` sends the request paths of PATHS_FILE (one per line, round robin) for SECONDS with
 //! CONCURRENCY clients, each waiting for its answer before the next request, and prints
 //! requests/s and the latency percentiles. `sparql` runs each query RUNS times after one warm-up
@@ -175,7 +175,7 @@ fn crawl(first: &str) -> anyhow::Result<()> {
     let pages = latencies.len();
     latencies.sort();
     println!(
-        "pages {pages} triples {triples} seconds {seconds:.2} per_page_ms {:.2} p50_ms {:.2} p99_ms {:.2} max_ms {:.2}",
+        "pages {pages} triples_on_pages {triples} seconds {seconds:.2} per_page_ms {:.2} p50_ms {:.2} p99_ms {:.2} max_ms {:.2}",
         seconds * 1000.0 / pages.max(1) as f64,
         percentile(&latencies, 0.5).as_secs_f64() * 1000.0,
         percentile(&latencies, 0.99).as_secs_f64() * 1000.0,
