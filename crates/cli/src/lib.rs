@@ -7,5 +7,6 @@ pub mod output;
 pub mod pipeline;
 pub mod reindex;
 pub mod replicate;
+pub mod store_validation;
 pub mod synthetic;
 pub mod validation;

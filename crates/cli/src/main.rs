@@ -19,7 +19,8 @@ use belfort::output::{QueryOutputFormat, write_answer};
 use belfort::pipeline::{FeedReport, Payload, Pipeline, Validation};
 use belfort::reindex::file_unindexed_observations;
 use belfort::replicate::Replicator;
-use belfort::validation::{ReportFormat, validate_files, write_report};
+use belfort::store_validation::validate_store;
+use belfort::validation::{ReportFormat, load_shapes, validate_files, write_report};
 use belfort_harvest::http::{HttpFetcher, HttpSettings};
 use belfort_store_sparql::SparqlStore;
 use std::sync::Arc;
@@ -178,7 +179,7 @@ enum Command {
         #[arg(required = true)]
         files: Vec<PathBuf>,
     },
-    /// Validate RDF files against SHACL shapes.
+    /// Validate RDF files, or everything the store holds, against SHACL shapes.
     Validate {
         /// A shapes file, or a directory whose RDF files together form the shapes graph.
         #[arg(long)]
@@ -187,8 +188,23 @@ enum Command {
         #[arg(long, value_enum, default_value = "ttl")]
         format: ReportFormat,
         /// Data files (Turtle, N-Triples, TriG, N-Quads, JSON-LD, RDF/XML), validated as one graph.
-        #[arg(required = true)]
-        data: Vec<PathBuf>,
+        #[arg(
+            value_name = "DATA",
+            required_unless_present = "store",
+            conflicts_with = "store"
+        )]
+        files: Vec<PathBuf>,
+        /// Validate everything the store holds (the union of its graphs) instead of files,
+        /// streamed in batches of focus nodes.
+        #[arg(long)]
+        store: bool,
+        /// With --store: focus nodes validated together (with their neighbourhood).
+        #[arg(long, default_value_t = 10_000, requires = "store")]
+        batch: usize,
+        #[command(flatten)]
+        config: ConfigArgs,
+        #[command(flatten)]
+        data: DataArgs,
     },
     /// Run a SPARQL query against the store (`-` reads it from standard input).
     Query {
@@ -530,9 +546,25 @@ fn run(command: Command) -> anyhow::Result<u8> {
         Command::Validate {
             shapes,
             format,
+            files,
+            store,
+            batch,
+            config,
             data,
         } => {
-            let report = validate_files(&shapes, &data)?;
+            let report = if store {
+                let shapes = load_shapes(&shapes)?;
+                let config = config.load(&catalogue)?;
+                let store = open_store(&data.data, &config)?;
+                let (report, stats) = validate_store(store.as_ref(), &shapes, batch)?;
+                eprintln!(
+                    "{} focus nodes in {} batches (largest neighbourhood: {} triples)",
+                    stats.focus_nodes, stats.batches, stats.largest_batch_triples
+                );
+                report
+            } else {
+                validate_files(&shapes, &files)?
+            };
             let mut stdout = std::io::stdout().lock();
             write_report(&report, format, &mut stdout)?;
             stdout.flush()?;

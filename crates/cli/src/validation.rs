@@ -148,13 +148,18 @@ fn shape_files(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-/// Loads the shapes and the data (every file merged into one data graph) and validates.
-pub fn validate_files(shapes: &Path, data: &[PathBuf]) -> anyhow::Result<ValidationReport> {
+/// Loads and compiles the shapes: a file, or every RDF file of a directory as one graph.
+pub fn load_shapes(path: &Path) -> anyhow::Result<Shapes> {
     let mut shapes_graph = GraphBuilder::default();
-    for file in shape_files(shapes)? {
+    for file in shape_files(path)? {
         parse_into(&mut shapes_graph, &file)?;
     }
-    let shapes = Shapes::compile(shapes_graph.build())?;
+    Ok(Shapes::compile(shapes_graph.build())?)
+}
+
+/// Loads the shapes and the data (every file merged into one data graph) and validates.
+pub fn validate_files(shapes: &Path, data: &[PathBuf]) -> anyhow::Result<ValidationReport> {
+    let shapes = load_shapes(shapes)?;
     let mut data_graph = GraphBuilder::default();
     for file in data {
         parse_into(&mut data_graph, file)?;

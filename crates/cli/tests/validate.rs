@@ -298,3 +298,164 @@ fn large_n_triples_are_read_in_parallel_and_errors_keep_their_exact_line() {
         "{message}"
     );
 }
+
+/// Every result of a JSON report, as comparable text, sorted.
+fn result_lines(report: &Value) -> Vec<String> {
+    let mut lines: Vec<String> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            // Property shapes are blank nodes, labelled anew each time the shapes are read.
+            let shape = r["sourceShape"].as_str().filter(|s| s.starts_with('<'));
+            format!(
+                "{} {} {:?} {:?} {:?} {}",
+                r["focusNode"],
+                r["sourceConstraintComponent"],
+                r["resultPath"],
+                r["value"],
+                shape,
+                r["severity"]
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
+/// Shapes that look further than the observation shape: backwards from a sensor to its
+/// observations, and along a sequence path to the unit of an observation's result.
+const FAR_REACHING_SHAPES: &str = "@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix sosa: <http://www.w3.org/ns/sosa/> .
+@prefix qudt: <http://qudt.org/schema/qudt/> .
+@prefix ex: <https://example.org/> .
+ex:SensorShape sh:targetObjectsOf sosa:madeBySensor ;
+    sh:property [ sh:path [ sh:inversePath sosa:madeBySensor ] ; sh:maxCount 30 ] .
+ex:ValueShape sh:targetClass qudt:QuantityValue ;
+    sh:property [ sh:path [ sh:inversePath sosa:hasResult ] ; sh:minCount 1 ] .
+ex:UnitShape sh:targetClass sosa:Observation ;
+    sh:property [ sh:path ( sosa:hasResult qudt:hasUnit ) ; sh:minCount 1 ;
+                  sh:in ( ex:MicroGM-PER-M3 ) ] .
+ex:Obs3Shape sh:targetNode ex:obs3, ex:missing ;
+    sh:property [ sh:path sosa:observedProperty ; sh:minCount 1 ] .
+";
+
+#[test]
+fn validating_the_store_in_batches_gives_the_report_of_validating_the_same_data_as_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    // A store holds no blank nodes: the planted blank sensor becomes a literal one.
+    let (ttl, _) = observations_with_planted_defects(160);
+    let ttl = ttl.replace("sosa:madeBySensor [] ;", "sosa:madeBySensor \"sensor\" ;");
+    let file = dir.path().join("observations.trig");
+    std::fs::write(&file, &ttl).unwrap();
+    let shapes_dir = dir.path().join("shapes");
+    std::fs::create_dir(&shapes_dir).unwrap();
+    std::fs::copy(shapes(), shapes_dir.join("observation.ttl")).unwrap();
+    std::fs::write(shapes_dir.join("far.ttl"), FAR_REACHING_SHAPES).unwrap();
+    let shapes_arg = shapes_dir.to_str().unwrap();
+    let data = dir.path().join("data");
+    let imported = crate::belfort(&data, &["import", file.to_str().unwrap()]);
+    assert!(
+        imported.status.success(),
+        "{}",
+        String::from_utf8_lossy(&imported.stderr)
+    );
+
+    let from_file = validate(&[
+        "--shapes",
+        shapes_arg,
+        "--format",
+        "json",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(from_file.status.code(), Some(1));
+    let from_file: Value = serde_json::from_slice(&from_file.stdout).unwrap();
+    let expected = result_lines(&from_file);
+    for wanted in [
+        "<https://example.org/sensor1>\" \"http://www.w3.org/ns/shacl#MaxCountConstraintComponent",
+        "sosa/hasResult>/<http://qudt.org/schema/qudt/hasUnit>",
+        "<https://example.org/missing>",
+    ] {
+        assert!(
+            expected.iter().any(|line| line.contains(wanted)),
+            "the far-reaching shapes find something ({wanted}): {expected:#?}"
+        );
+    }
+
+    for batch in ["7", "10000"] {
+        let from_store = crate::belfort(
+            &data,
+            &[
+                "validate", "--shapes", shapes_arg, "--format", "json", "--store", "--batch", batch,
+            ],
+        );
+        assert_eq!(
+            from_store.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&from_store.stderr)
+        );
+        let from_store: Value = serde_json::from_slice(&from_store.stdout).unwrap();
+        assert_eq!(from_store["conforms"], false);
+        assert_eq!(
+            result_lines(&from_store),
+            expected,
+            "batches of {batch}: the store's report equals the file's"
+        );
+    }
+}
+
+#[test]
+fn everything_an_ingest_published_meets_the_observation_shape() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let fixtures = crate::manifest_dir().join("../../fixtures/telraam");
+    for file in ["reports_traffic_clean.json", "reports_traffic_dirty.json"] {
+        let out = crate::belfort(
+            &data,
+            &[
+                "ingest",
+                "--feed",
+                "gent/telraam",
+                fixtures.join(file).to_str().unwrap(),
+            ],
+        );
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let out = crate::belfort(
+        &data,
+        &[
+            "validate",
+            "--shapes",
+            shapes().to_str().unwrap(),
+            "--store",
+            "--batch",
+            "50",
+        ],
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("sh:conforms true"));
+    assert!(stderr.contains("focus nodes in"), "{stderr}");
+}
+
+#[test]
+fn validate_takes_files_or_the_store_not_both_and_not_neither() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("data.ttl");
+    std::fs::write(&file, "").unwrap();
+    let shapes = shapes();
+    let both = validate(&[
+        "--shapes",
+        shapes.to_str().unwrap(),
+        "--store",
+        file.to_str().unwrap(),
+    ]);
+    assert_eq!(both.status.code(), Some(2));
+    let neither = validate(&["--shapes", shapes.to_str().unwrap()]);
+    assert_eq!(neither.status.code(), Some(2));
+}

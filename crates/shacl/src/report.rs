@@ -17,7 +17,7 @@ pub struct ValidationReport {
 }
 
 /// One `sh:ValidationResult`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ValidationResult {
     /// The focus node that was validated.
     pub focus_node: Term,

@@ -19,6 +19,17 @@ const MAX_NESTING: usize = 64;
 
 /// Validates `data` against every targeted shape of `shapes`.
 pub fn validate(shapes: &Shapes, data: &IndexedGraph) -> ValidationReport {
+    validate_focus_nodes(shapes, data, |_| true)
+}
+
+/// Validates `data` against every targeted shape of `shapes`, for the focus nodes `keep`
+/// accepts only: `data` may then be the neighbourhood of a batch of focus nodes (see
+/// [`Shapes::reach`](crate::Shapes::reach)), in which other nodes are targets too.
+pub fn validate_focus_nodes(
+    shapes: &Shapes,
+    data: &IndexedGraph,
+    keep: impl Fn(&Term) -> bool,
+) -> ValidationReport {
     let validator = Validator::new(shapes, data);
     let mut raw = Vec::new();
     for &shape in &shapes.roots {
@@ -26,7 +37,9 @@ pub fn validate(shapes: &Shapes, data: &IndexedGraph) -> ValidationReport {
             continue;
         }
         for focus in validator.focus_nodes(shape) {
-            validator.check(shape, focus, &mut raw, 0);
+            if keep(validator.term(focus)) {
+                validator.check(shape, focus, &mut raw, 0);
+            }
         }
     }
     let results: Vec<ValidationResult> = raw.into_iter().map(|r| validator.result(r)).collect();

@@ -173,3 +173,82 @@ fn unreadable_data_is_an_error_naming_the_source() {
         .unwrap();
     assert!(err.to_string().contains("bad.ttl"), "{err}");
 }
+
+#[test]
+fn reach_counts_how_far_validation_looks_from_a_focus_node() {
+    use belfort_shacl::Reach;
+    let reach = |ttl: &str| shapes(ttl).unwrap().reach();
+    // A predicate path: one round of describing.
+    assert_eq!(
+        reach("ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:minCount 1 ] ."),
+        Reach {
+            rounds: Some(1),
+            inverse: false
+        }
+    );
+    // A sequence of two, then the value's types for sh:class: three.
+    assert_eq!(
+        reach("ex:S sh:targetNode ex:a ; sh:property [ sh:path ( ex:p ex:q ) ; sh:class ex:C ] ."),
+        Reach {
+            rounds: Some(3),
+            inverse: false
+        }
+    );
+    // A nested node shape adds its own reach to the path's.
+    assert_eq!(
+        reach(
+            "ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:node ex:T ] .
+             ex:T sh:property [ sh:path ex:q ; sh:minCount 1 ] ."
+        ),
+        Reach {
+            rounds: Some(2),
+            inverse: false
+        }
+    );
+    // An inverse step inside an alternative is seen.
+    assert_eq!(
+        reach(
+            "ex:S sh:targetNode ex:a ;
+                sh:property [ sh:path [ sh:alternativePath ( ex:p [ sh:inversePath ex:q ] ) ] ; sh:maxCount 1 ] ."
+        ),
+        Reach { rounds: Some(1), inverse: true }
+    );
+    // A closure, or a shape that refers to itself, has no bound.
+    assert_eq!(
+        reach("ex:S sh:targetNode ex:a ; sh:property [ sh:path [ sh:zeroOrMorePath ex:p ] ; sh:maxCount 9 ] .").rounds,
+        None
+    );
+    assert_eq!(
+        reach("ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:p ; sh:node ex:S ] .").rounds,
+        None
+    );
+    // A deactivated shape looks nowhere.
+    assert_eq!(
+        reach("ex:S sh:targetNode ex:a ; sh:deactivated true ; sh:property [ sh:path ( ex:p ex:q ) ; sh:minCount 1 ] .").rounds,
+        Some(0)
+    );
+}
+
+#[test]
+fn focus_targets_are_listed_once_each_in_terms() {
+    use belfort_shacl::FocusTarget;
+    use oxrdf::NamedNode;
+    let shapes = shapes(
+        "ex:S sh:targetClass ex:C ; sh:targetSubjectsOf ex:p ; sh:targetNode \"lit\" .
+         ex:T sh:targetClass ex:C ; sh:targetObjectsOf ex:q ; sh:nodeKind sh:IRI .
+         ex:D a sh:NodeShape , <http://www.w3.org/2000/01/rdf-schema#Class> ; sh:nodeKind sh:IRI .",
+    )
+    .unwrap();
+    let iri = |s: &str| NamedNode::new(format!("http://example.org/{s}")).unwrap();
+    let mut targets = shapes.focus_targets();
+    targets.sort_by_key(|t| format!("{t:?}"));
+    let mut expected = vec![
+        FocusTarget::Class(iri("C")),
+        FocusTarget::Class(iri("D")),
+        FocusTarget::SubjectsOf(iri("p")),
+        FocusTarget::ObjectsOf(iri("q")),
+        FocusTarget::Node(oxrdf::Literal::new_simple_literal("lit").into()),
+    ];
+    expected.sort_by_key(|t| format!("{t:?}"));
+    assert_eq!(targets, expected);
+}
