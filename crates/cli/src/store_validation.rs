@@ -4,8 +4,6 @@
 //! ([`Shapes::reach`]), fetched from the store by subject. Memory is bounded by a batch and
 //! its neighbourhood, not by the store, and the same code runs on every store kind.
 
-use std::collections::HashSet;
-
 use anyhow::Context;
 use belfort_shacl::{
     FocusTarget, GraphBuilder, Reach, Shapes, ValidationReport, validate_focus_nodes,
@@ -13,6 +11,7 @@ use belfort_shacl::{
 use belfort_store::{GraphSelector, ObservationStore, QuadPattern};
 use oxrdf::vocab::{rdf, rdfs};
 use oxrdf::{NamedNode, NamedOrBlankNode, Term, Triple};
+use rustc_hash::FxHashSet;
 
 /// Quads read from the store per page while looking for focus nodes.
 const TARGET_PAGE: usize = 10_000;
@@ -42,7 +41,7 @@ pub fn validate_store(
         class_hierarchy: class_hierarchy(store)?,
     };
     let mut results = Vec::new();
-    let mut seen_results = HashSet::new();
+    let mut seen_results = FxHashSet::default();
     let mut stats = StoreValidationStats::default();
     let mut batch = FocusBatch::default();
     for target in shapes.focus_targets() {
@@ -109,7 +108,7 @@ pub fn validate_store(
 /// Focus nodes to validate together, with the triples that selected them.
 #[derive(Default)]
 struct FocusBatch {
-    nodes: HashSet<Term>,
+    nodes: FxHashSet<Term>,
     selecting: Vec<Triple>,
 }
 
@@ -138,7 +137,7 @@ impl BatchValidator<'_> {
             graph.insert(triple.clone());
             triples += 1;
         }
-        let mut reached: HashSet<NamedNode> = HashSet::new();
+        let mut reached: FxHashSet<NamedNode> = FxHashSet::default();
         let mut frontier: Vec<NamedNode> = batch
             .nodes
             .iter()

@@ -1,6 +1,7 @@
 //! The embedded store: oxigraph over RocksDB in the data directory.
 
-use std::collections::{HashMap, HashSet};
+use rustc_hash::FxHashSet;
+use std::collections::HashMap;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -607,7 +608,7 @@ impl ObservationStore for EmbeddedStore {
         // which is far cheaper than one snapshot per subject.
         const CHUNK: usize = 1_000;
         let mut triples = Vec::new();
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         let predicate_term = predicate.map_or_else(|| "?p".to_owned(), ToString::to_string);
         let any = QuadPattern {
             subject: None,
