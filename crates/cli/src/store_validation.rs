@@ -33,6 +33,13 @@ pub fn validate_store(
     shapes: &Shapes,
     batch_size: usize,
 ) -> anyhow::Result<(ValidationReport, StoreValidationStats)> {
+    if shapes.uses_sparql() {
+        anyhow::bail!(
+            "the shapes have SHACL-SPARQL constraints, whose queries may read any part of the \
+             data: the store cannot be validated batch by batch against them (export it with \
+             `belfort export` and validate the file)"
+        );
+    }
     let batch_size = batch_size.max(1);
     let validator = BatchValidator {
         store,

@@ -459,3 +459,25 @@ fn validate_takes_files_or_the_store_not_both_and_not_neither() {
     let neither = validate(&["--shapes", shapes.to_str().unwrap()]);
     assert_eq!(neither.status.code(), Some(2));
 }
+
+#[test]
+fn validating_the_store_against_sparql_shapes_is_refused_with_the_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let shapes = dir.path().join("sparql.ttl");
+    std::fs::write(
+        &shapes,
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .
+         <urn:S> sh:targetNode <urn:a> ; sh:sparql [ sh:select \"SELECT $this WHERE { ?s ?p ?o }\" ] .",
+    )
+    .unwrap();
+    let out = crate::belfort(
+        &dir.path().join("data"),
+        &["validate", "--shapes", shapes.to_str().unwrap(), "--store"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("SHACL-SPARQL") && stderr.contains("belfort export"),
+        "{stderr}"
+    );
+}

@@ -104,6 +104,25 @@ impl IndexedGraph {
         prefix1(&self.spo, subject).iter().map(|t| (t[1], t[2]))
     }
 
+    /// Every triple of the graph.
+    pub(crate) fn triples(&self) -> impl Iterator<Item = Triple> + '_ {
+        self.spo.iter().filter_map(|[s, p, o]| {
+            let subject = match self.term_at(*s) {
+                Term::NamedNode(n) => oxrdf::NamedOrBlankNode::from(n.clone()),
+                Term::BlankNode(b) => b.clone().into(),
+                Term::Literal(_) => return None,
+            };
+            let Term::NamedNode(predicate) = self.term_at(*p) else {
+                return None;
+            };
+            Some(Triple::new(
+                subject,
+                predicate.clone(),
+                self.term_at(*o).clone(),
+            ))
+        })
+    }
+
     /// Whether the triple is in the graph.
     pub fn contains(&self, subject: TermId, predicate: TermId, object: TermId) -> bool {
         self.spo

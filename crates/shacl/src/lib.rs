@@ -7,6 +7,7 @@ mod quality;
 mod reach;
 mod report;
 mod shapes;
+mod sparql;
 mod validate;
 mod values;
 

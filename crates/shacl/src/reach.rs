@@ -67,6 +67,19 @@ impl Shapes {
         targets
     }
 
+    /// Whether an active shape has a SHACL-SPARQL constraint (`sh:sparql`, or a
+    /// SPARQL-based constraint component): its queries may read any part of the data graph,
+    /// not only a focus node's neighbourhood.
+    pub fn uses_sparql(&self) -> bool {
+        self.shapes.iter().any(|shape| {
+            !shape.deactivated
+                && shape
+                    .constraints
+                    .iter()
+                    .any(|c| matches!(c, Constraint::Sparql(_) | Constraint::Component(_)))
+        })
+    }
+
     /// How far validating a focus node against the active targeted shapes looks.
     pub fn reach(&self) -> Reach {
         let mut reach = Reach {
@@ -126,6 +139,11 @@ impl Shapes {
                         let rounds = self.rounds(*shape, visiting, inverse);
                         from_values = farthest(from_values, rounds);
                     }
+                }
+                // A SPARQL query may look anywhere in the graph.
+                Constraint::Sparql(_) | Constraint::Component(_) => {
+                    *inverse = true;
+                    from_values = None;
                 }
                 Constraint::Qualified {
                     shape, siblings, ..

@@ -29,6 +29,8 @@ pub struct ValidationResult {
     pub source_shape: Term,
     /// The constraint component, e.g. `sh:MinCountConstraintComponent`.
     pub source_constraint_component: NamedNode,
+    /// The constraint node, for an `sh:sparql` constraint.
+    pub source_constraint: Option<Term>,
     /// `sh:Violation`, `sh:Warning`, `sh:Info` or a custom severity.
     pub severity: NamedNode,
     /// The shape's `sh:message` values, or a generated message.
@@ -84,6 +86,13 @@ impl ValidationReport {
                 sh::SOURCE_CONSTRAINT_COMPONENT,
                 result.source_constraint_component.clone(),
             ));
+            if let Some(constraint) = &result.source_constraint {
+                triples.push(Triple::new(
+                    node.clone(),
+                    sh::SOURCE_CONSTRAINT,
+                    constraint.clone(),
+                ));
+            }
             triples.push(Triple::new(
                 node.clone(),
                 sh::RESULT_SEVERITY,

@@ -9,6 +9,7 @@ use rustc_hash::FxHashMap;
 use crate::error::ShaclError;
 use crate::graph::{IndexedGraph, TermId};
 use crate::path::{PropertyPath, parse_path};
+use crate::sparql;
 
 /// Index of a compiled shape in [`Shapes`].
 pub(crate) type ShapeId = usize;
@@ -99,6 +100,10 @@ pub(crate) enum Constraint {
     },
     HasValue(TermId),
     In(Vec<TermId>),
+    /// `sh:sparql` (SHACL-SPARQL).
+    Sparql(Box<sparql::SparqlConstraint>),
+    /// A SPARQL-based constraint component declared in the shapes graph.
+    Component(Box<sparql::ComponentConstraint>),
 }
 
 impl Shapes {
@@ -109,7 +114,9 @@ impl Shapes {
             reader: ShapesGraphReader { graph: &graph },
             shapes: Vec::new(),
             compiled: FxHashMap::default(),
+            components: Vec::new(),
         };
+        compiler.components = sparql::component_declarations(&compiler.reader)?;
         let mut roots = Vec::new();
         for node in compiler.reader.root_shape_nodes() {
             roots.push(compiler.shape(node, 0)?);
@@ -277,6 +284,26 @@ impl ShapesGraphReader<'_> {
     }
 }
 
+/// A property shape's path in SPARQL syntax.
+fn sparql_path(
+    reader: &ShapesGraphReader<'_>,
+    shape: TermId,
+    path: &PropertyPath<TermId>,
+) -> Result<String, ShaclError> {
+    let mut blank = false;
+    let named = path.map(&mut |id| match reader.term(*id) {
+        Term::NamedNode(n) => n.clone(),
+        _ => {
+            blank = true;
+            NamedNode::new_unchecked("urn:x-belfort:invalid-path")
+        }
+    });
+    if blank {
+        return Err(reader.ill_formed(shape, "a path predicate must be an IRI"));
+    }
+    Ok(named.to_string())
+}
+
 fn node_is(reader: &ShapesGraphReader<'_>, node: TermId, iri: NamedNodeRef<'_>) -> bool {
     matches!(reader.term(node), Term::NamedNode(n) if n.as_ref() == iri)
 }
@@ -285,6 +312,8 @@ struct Compiler<'a> {
     reader: ShapesGraphReader<'a>,
     shapes: Vec<Option<Shape>>,
     compiled: FxHashMap<TermId, ShapeId>,
+    /// Constraint components the shapes graph declares (SHACL-SPARQL).
+    components: Vec<sparql::ComponentDeclaration>,
 }
 
 impl Compiler<'_> {
@@ -338,7 +367,12 @@ impl Compiler<'_> {
             .map(|m| r.term(m).clone())
             .collect();
         let deactivated = r.is_true(node, sh::DEACTIVATED);
-        let constraints = self.constraints(node, is_property, depth)?;
+        // SPARQL validators name the path of a property shape as `$PATH`.
+        let path_text = match &path {
+            Some(path) => Some(sparql_path(&self.reader, node, path)?),
+            None => None,
+        };
+        let constraints = self.constraints(node, is_property, path_text.as_deref(), depth)?;
         self.shapes[id] = Some(Shape {
             node,
             path,
@@ -371,6 +405,7 @@ impl Compiler<'_> {
         &mut self,
         node: TermId,
         is_property: bool,
+        path_text: Option<&str>,
         depth: usize,
     ) -> Result<Vec<Constraint>, ShaclError> {
         if depth > 256 {
@@ -555,6 +590,14 @@ impl Compiler<'_> {
             allowed.sort_unstable();
             allowed.dedup();
             out.push(Constraint::Closed { allowed });
+        }
+        for constraint in sparql::sparql_constraints(&self.reader, node, path_text)? {
+            out.push(Constraint::Sparql(Box::new(constraint)));
+        }
+        for constraint in
+            sparql::component_constraints(&self.reader, &self.components, node, path_text)?
+        {
+            out.push(Constraint::Component(Box::new(constraint)));
         }
         Ok(out)
     }

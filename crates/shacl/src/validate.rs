@@ -1,16 +1,18 @@
 //! Validation of a data graph against compiled shapes.
 
+use std::cell::OnceCell;
 use std::cmp::Ordering;
 
 use belfort_vocab::sh;
 use oxrdf::vocab::{rdf, rdfs};
-use oxrdf::{NamedNode, NamedNodeRef, Term};
+use oxrdf::{NamedNode, NamedNodeRef, Term, Variable};
 use rustc_hash::{FxHashMap, FxHashSet};
 
 use crate::graph::{IndexedGraph, TermId};
 use crate::path::{PropertyPath, evaluate};
 use crate::report::{ValidationReport, ValidationResult, message};
 use crate::shapes::{Constraint, NodeKind, RangeKind, ShapeId, Shapes, Target};
+use crate::sparql::{self, Answer, QueryableGraphs};
 use crate::values::{compare, has_datatype, language_matches, string_value};
 
 /// How deep shapes may refer to shapes (sh:node, sh:and, …) before the engine stops
@@ -57,6 +59,69 @@ struct RawResult {
     shape: ShapeId,
     component: NamedNodeRef<'static>,
     message: Option<String>,
+    /// A result a SPARQL query produced: its terms need not be in the data graph.
+    sparql: Option<Box<SparqlFinding>>,
+}
+
+/// A SHACL-SPARQL constraint being checked on one focus node.
+struct SparqlUse<'m> {
+    shape_id: ShapeId,
+    focus: TermId,
+    component: NamedNode,
+    source_constraint: Option<Term>,
+    /// Message templates, filled from each solution.
+    messages: &'m [Term],
+}
+
+impl SparqlUse<'_> {
+    /// A result: the path the solution names, else the property shape's own.
+    fn result(
+        &self,
+        validator: &Validator<'_>,
+        bindings: &[(Variable, Term)],
+        value: Option<Term>,
+        path: Option<PropertyPath<NamedNode>>,
+    ) -> RawResult {
+        let shape = &validator.shapes.shapes[self.shape_id];
+        let path = path.or_else(|| shape.path.as_ref().and_then(|p| validator.named_path(p)));
+        RawResult {
+            focus: self.focus,
+            path: RawPath::None,
+            value: None,
+            shape: self.shape_id,
+            component: sh::SPARQL_CONSTRAINT_COMPONENT,
+            message: None,
+            sparql: Some(Box::new(SparqlFinding {
+                path,
+                value,
+                component: self.component.clone(),
+                source_constraint: self.source_constraint.clone(),
+                messages: self
+                    .messages
+                    .iter()
+                    .map(|m| sparql::fill_template(m, bindings))
+                    .collect(),
+            })),
+        }
+    }
+
+    /// A query that could not be evaluated is reported as a result that says so.
+    fn failure(&self, validator: &Validator<'_>, why: &str) -> RawResult {
+        let mut result = self.result(validator, &[], None, None);
+        if let Some(found) = result.sparql.as_mut() {
+            found.messages = vec![message(format!("SPARQL validation failed: {why}"))];
+        }
+        result
+    }
+}
+
+/// What a SHACL-SPARQL validation query found, in terms.
+struct SparqlFinding {
+    path: Option<PropertyPath<NamedNode>>,
+    value: Option<Term>,
+    component: NamedNode,
+    source_constraint: Option<Term>,
+    messages: Vec<Term>,
 }
 
 enum RawPath {
@@ -76,6 +141,9 @@ struct Validator<'a> {
     rdf_type: Option<TermId>,
     /// For each class (data id) a constraint or target names: itself and every subclass.
     subclasses: FxHashMap<TermId, FxHashSet<TermId>>,
+    /// The graphs as the SPARQL engine reads them, built when a SPARQL constraint first
+    /// needs them.
+    sparql_graphs: OnceCell<QueryableGraphs>,
 }
 
 impl<'a> Validator<'a> {
@@ -110,6 +178,7 @@ impl<'a> Validator<'a> {
             paths,
             rdf_type: data.id(rdf::TYPE.into()),
             subclasses: FxHashMap::default(),
+            sparql_graphs: OnceCell::new(),
         };
         let mut classes = Vec::new();
         for shape in &shapes.shapes {
@@ -241,6 +310,7 @@ impl<'a> Validator<'a> {
                 shape: shape_id,
                 component,
                 message,
+                sparql: None,
             });
         };
         for constraint in &shape.constraints {
@@ -667,6 +737,7 @@ impl<'a> Validator<'a> {
                                         "{} is not allowed on a closed shape",
                                         self.term(p)
                                     )),
+                                    sparql: None,
                                 });
                             }
                         }
@@ -685,6 +756,12 @@ impl<'a> Validator<'a> {
                             )),
                         );
                     }
+                }
+                Constraint::Sparql(constraint) => {
+                    self.check_sparql(shape_id, focus, constraint, out);
+                }
+                Constraint::Component(component) => {
+                    self.check_component(shape_id, focus, &values, component, out);
                 }
                 Constraint::In(members) => {
                     let members: Vec<TermId> = members.iter().map(|m| self.bind(*m)).collect();
@@ -705,6 +782,18 @@ impl<'a> Validator<'a> {
 
     fn result(&self, raw: RawResult) -> ValidationResult {
         let shape = &self.shapes.shapes[raw.shape];
+        if let Some(found) = raw.sparql {
+            return ValidationResult {
+                focus_node: self.term(raw.focus).clone(),
+                result_path: found.path,
+                value: found.value,
+                source_shape: self.shapes.graph.term_at(shape.node).clone(),
+                source_constraint_component: found.component,
+                source_constraint: found.source_constraint,
+                severity: shape.severity.clone(),
+                messages: found.messages,
+            };
+        }
         let result_path = match raw.path {
             RawPath::None => None,
             RawPath::Shape => shape.path.as_ref().and_then(|p| self.named_path(p)),
@@ -724,8 +813,148 @@ impl<'a> Validator<'a> {
             value: raw.value.map(|v| self.term(v).clone()),
             source_shape: self.shapes.graph.term_at(shape.node).clone(),
             source_constraint_component: NamedNode::from(raw.component),
+            source_constraint: None,
             severity: shape.severity.clone(),
             messages,
+        }
+    }
+
+    /// An `sh:sparql` constraint on one focus node: each solution is a result.
+    fn check_sparql(
+        &self,
+        shape_id: ShapeId,
+        focus: TermId,
+        constraint: &sparql::SparqlConstraint,
+        out: &mut Vec<RawResult>,
+    ) {
+        let shape = &self.shapes.shapes[shape_id];
+        let bindings = self.pre_bound(focus, shape.node);
+        let messages = if constraint.messages.is_empty() {
+            &shape.messages
+        } else {
+            &constraint.messages
+        };
+        let finding = SparqlUse {
+            shape_id,
+            focus,
+            component: sh::SPARQL_CONSTRAINT_COMPONENT.into_owned(),
+            source_constraint: Some(self.shapes.graph.term_at(constraint.node).clone()),
+            messages,
+        };
+        self.run_select(&constraint.query, &bindings, &finding, out);
+    }
+
+    /// A SPARQL-based constraint component on one focus node: an ASK validator per value
+    /// node (false is a result), a SELECT validator once (each solution is a result).
+    fn check_component(
+        &self,
+        shape_id: ShapeId,
+        focus: TermId,
+        values: &[TermId],
+        component: &sparql::ComponentConstraint,
+        out: &mut Vec<RawResult>,
+    ) {
+        let shape = &self.shapes.shapes[shape_id];
+        let mut bindings = self.pre_bound(focus, shape.node);
+        bindings.extend(component.parameters.iter().cloned());
+        // The shape's own messages win over the validator's.
+        let messages = if shape.messages.is_empty() {
+            &component.messages
+        } else {
+            &shape.messages
+        };
+        let finding = SparqlUse {
+            shape_id,
+            focus,
+            component: component.component.clone(),
+            source_constraint: None,
+            messages,
+        };
+        let value = Variable::new_unchecked(sparql::VALUE);
+        if component.is_ask {
+            for &v in values {
+                let mut bindings = bindings.clone();
+                bindings.push((value.clone(), self.term(v).clone()));
+                match self.graphs().run(&component.query, &bindings) {
+                    Ok(Answer::Ask(true)) => {}
+                    Ok(_) => {
+                        out.push(finding.result(self, &bindings, Some(self.term(v).clone()), None))
+                    }
+                    Err(e) => out.push(finding.failure(self, &e)),
+                }
+            }
+        } else {
+            if shape.path.is_none() {
+                bindings.push((value, self.term(focus).clone()));
+            }
+            self.run_select(&component.query, &bindings, &finding, out);
+        }
+    }
+
+    /// The SPARQL engine's view of the data and shapes graphs.
+    fn graphs(&self) -> &QueryableGraphs {
+        self.sparql_graphs
+            .get_or_init(|| QueryableGraphs::new(self.data, &self.shapes.graph))
+    }
+
+    /// The variables every validation query has pre-bound.
+    fn pre_bound(&self, focus: TermId, shape_node: TermId) -> Vec<(Variable, Term)> {
+        vec![
+            (
+                Variable::new_unchecked(sparql::THIS),
+                self.term(focus).clone(),
+            ),
+            (
+                Variable::new_unchecked(sparql::SHAPES_GRAPH),
+                self.graphs().shapes_graph().clone().into(),
+            ),
+            (
+                Variable::new_unchecked(sparql::CURRENT_SHAPE),
+                self.shapes.graph.term_at(shape_node).clone(),
+            ),
+        ]
+    }
+
+    /// Runs a SELECT validation query: each solution is a result.
+    fn run_select(
+        &self,
+        query: &sparql::ValidationQuery,
+        bindings: &[(Variable, Term)],
+        finding: &SparqlUse<'_>,
+        out: &mut Vec<RawResult>,
+    ) {
+        let rows = match self.graphs().run(query, bindings) {
+            Ok(Answer::Select(rows)) => rows,
+            Ok(Answer::Ask(_)) => return,
+            Err(e) => {
+                out.push(finding.failure(self, &e));
+                return;
+            }
+        };
+        for row in rows {
+            let bound = |name: &str| {
+                row.iter()
+                    .find(|(v, _)| v.as_str() == name)
+                    .map(|(_, t)| t.clone())
+            };
+            if let Some(Term::Literal(failure)) = bound("failure")
+                && failure.value() == "true"
+            {
+                out.push(finding.failure(self, "the validation query reported a failure"));
+                continue;
+            }
+            let path = match bound("path") {
+                Some(Term::NamedNode(p)) => Some(PropertyPath::Predicate(p)),
+                _ => None,
+            };
+            let is_node_shape = self.shapes.shapes[finding.shape_id].path.is_none();
+            let value =
+                bound("value").or_else(|| is_node_shape.then(|| self.term(finding.focus).clone()));
+            let mut result = finding.result(self, &row, value, path);
+            if let (Some(message), Some(found)) = (bound("message"), result.sparql.as_mut()) {
+                found.messages = vec![message];
+            }
+            out.push(result);
         }
     }
 

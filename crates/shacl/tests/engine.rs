@@ -252,3 +252,80 @@ fn focus_targets_are_listed_once_each_in_terms() {
     expected.sort_by_key(|t| format!("{t:?}"));
     assert_eq!(targets, expected);
 }
+
+#[test]
+fn sparql_constraints_fill_message_templates_and_report_failures() {
+    let report = run(
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a , ex:b ;
+            sh:sparql [ sh:message \"{$this} has {?n} labels\" ;
+                        sh:select \"SELECT $this (COUNT(?l) AS ?n) WHERE { $this <http://example.org/label> ?l } GROUP BY $this HAVING (COUNT(?l) > 1)\" ] ;
+            sh:sparql [ sh:select \"SELECT $this ?failure WHERE { $this <http://example.org/broken> ?x BIND(true AS ?failure) }\" ] .",
+        "ex:a ex:label \"x\" , \"y\" . ex:b ex:label \"z\" ; ex:broken 1 .",
+    );
+    let messages: Vec<String> = report
+        .results
+        .iter()
+        .flat_map(|r| r.messages.iter().map(ToString::to_string))
+        .collect();
+    assert_eq!(report.results.len(), 2, "{report:#?}");
+    assert!(
+        messages.contains(&"\"http://example.org/a has 2 labels\"".to_owned()),
+        "{messages:?}"
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| m.contains("SPARQL validation failed")),
+        "a solution with ?failure true is a failure, said as such: {messages:?}"
+    );
+}
+
+#[test]
+fn a_sparql_based_component_is_used_by_every_shape_that_gives_its_parameters() {
+    let report = run(
+        "ex:MaxWords a sh:ConstraintComponent ;
+            sh:parameter [ sh:path ex:maxWords ] ;
+            sh:validator [ sh:message \"more than {$maxWords} words\" ;
+                sh:ask \"ASK { FILTER (STRLEN(REPLACE(STR($value), '[^ ]', '')) < $maxWords) }\" ] .
+         ex:S sh:targetNode ex:a ; sh:property [ sh:path ex:title ; ex:maxWords 3 ] .
+         ex:T sh:targetNode ex:a ; sh:property [ sh:path ex:title ; sh:minCount 1 ] .",
+        "ex:a ex:title \"one two\" , \"one two three four\" .",
+    );
+    assert_eq!(components(&report), vec!["http://example.org/MaxWords"]);
+    let result = &report.results[0];
+    assert_eq!(
+        result.value.as_ref().map(ToString::to_string).as_deref(),
+        Some("\"one two three four\"")
+    );
+    assert_eq!(result.messages[0].to_string(), "\"more than 3 words\"");
+}
+
+#[test]
+fn sparql_that_pre_binding_cannot_support_is_refused_with_the_shape_named() {
+    for (query, why) in [
+        (
+            "SELECT $this WHERE { $this ?p ?o MINUS { $this ?p 1 } }",
+            "MINUS",
+        ),
+        (
+            "SELECT $this WHERE { VALUES ?x { 1 } $this ?p ?x }",
+            "VALUES",
+        ),
+        ("SELECT $this WHERE { BIND(1 AS ?this) }", "assigning"),
+        (
+            "SELECT $this WHERE { { SELECT ?o WHERE { ?s ?p ?o } } }",
+            "subquery",
+        ),
+        ("SELECT $this WHERE { $this ?p ", "invalid SPARQL"),
+    ] {
+        let error = shapes(&format!(
+            "ex:S sh:targetNode ex:a ; sh:sparql ex:Q . ex:Q sh:select \"{query}\" ."
+        ))
+        .expect_err(query)
+        .to_string();
+        assert!(
+            error.contains("http://example.org/Q") && error.contains(why),
+            "{error}"
+        );
+    }
+}

@@ -49,6 +49,13 @@ vocabulary!(
 });
 
 vocabulary!(
+    /// OWL (only what SHACL-SPARQL follows).
+    owl, "http://www.w3.org/2002/07/owl#", {
+    /// `owl:imports`.
+    IMPORTS = "imports",
+});
+
+vocabulary!(
     /// XML Schema datatypes.
     xsd, "http://www.w3.org/2001/XMLSchema#", {
     /// `xsd:dateTime`.
@@ -886,6 +893,34 @@ vocabulary!(
     HAS_VALUE_CONSTRAINT_COMPONENT = "HasValueConstraintComponent",
     /// `sh:InConstraintComponent`.
     IN_CONSTRAINT_COMPONENT = "InConstraintComponent",
+    /// `sh:SPARQLConstraintComponent`.
+    SPARQL_CONSTRAINT_COMPONENT = "SPARQLConstraintComponent",
+    /// `sh:ConstraintComponent`.
+    CONSTRAINT_COMPONENT = "ConstraintComponent",
+    /// `sh:sparql`.
+    SPARQL = "sparql",
+    /// `sh:select`.
+    SELECT = "select",
+    /// `sh:ask`.
+    ASK = "ask",
+    /// `sh:prefixes`.
+    PREFIXES = "prefixes",
+    /// `sh:declare`.
+    DECLARE = "declare",
+    /// `sh:prefix`.
+    PREFIX = "prefix",
+    /// `sh:namespace`.
+    NAMESPACE_PROPERTY = "namespace",
+    /// `sh:parameter`.
+    PARAMETER = "parameter",
+    /// `sh:optional`.
+    OPTIONAL = "optional",
+    /// `sh:validator`.
+    VALIDATOR = "validator",
+    /// `sh:nodeValidator`.
+    NODE_VALIDATOR = "nodeValidator",
+    /// `sh:propertyValidator`.
+    PROPERTY_VALIDATOR = "propertyValidator",
 });
 
 vocabulary!(
@@ -943,6 +978,7 @@ pub fn all_terms() -> impl Iterator<Item = NamedNodeRef<'static>> {
     [
         rdf::TERMS,
         rdfs::TERMS,
+        owl::TERMS,
         xsd::TERMS,
         sosa::TERMS,
         ssn::TERMS,
