@@ -17,5 +17,5 @@ pub use path::PropertyPath;
 pub use quality::{QualityFinding, QualityRules};
 pub use reach::{FocusTarget, Reach};
 pub use report::{ValidationReport, ValidationResult};
-pub use shapes::Shapes;
+pub use shapes::{DEFAULT_SPARQL_TIME_LIMIT, Shapes};
 pub use validate::{validate, validate_focus_nodes};

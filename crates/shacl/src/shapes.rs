@@ -1,5 +1,7 @@
 //! The shapes graph, compiled: every shape reachable from a target, with its constraints.
 
+use std::time::Duration;
+
 use belfort_vocab::sh;
 use oxrdf::vocab::{rdf, rdfs, xsd};
 use oxrdf::{NamedNode, NamedNodeRef, Term};
@@ -21,7 +23,12 @@ pub struct Shapes {
     pub(crate) shapes: Vec<Shape>,
     /// Shapes with at least one target, in a stable order.
     pub(crate) roots: Vec<ShapeId>,
+    /// How long one SHACL-SPARQL validation query may run.
+    pub(crate) sparql_time_limit: Duration,
 }
+
+/// How long one SHACL-SPARQL validation query may run by default.
+pub const DEFAULT_SPARQL_TIME_LIMIT: Duration = Duration::from_secs(30);
 
 /// One node or property shape.
 #[derive(Debug)]
@@ -132,6 +139,7 @@ impl Shapes {
             graph,
             shapes,
             roots,
+            sparql_time_limit: DEFAULT_SPARQL_TIME_LIMIT,
         })
     }
 
@@ -143,6 +151,13 @@ impl Shapes {
         source: &str,
     ) -> Result<Self, ShaclError> {
         Self::compile(IndexedGraph::parse(reader, format, base_iri, source)?)
+    }
+
+    /// Sets how long one SHACL-SPARQL validation query may run; one that runs longer is
+    /// stopped and reported as a failed result.
+    pub fn with_sparql_time_limit(mut self, limit: Duration) -> Self {
+        self.sparql_time_limit = limit;
+        self
     }
 
     /// How many shapes were compiled (targeted ones and the shapes they use).

@@ -2,14 +2,16 @@
 //! components (`sh:ConstraintComponent` with a SPARQL validator), compiled with the shapes
 //! and evaluated by oxigraph's SPARQL engine over the data graph.
 
-use std::sync::LazyLock;
+use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
+use std::sync::{Arc, LazyLock, Mutex};
+use std::time::{Duration, Instant};
 
 use belfort_vocab::owl;
 use belfort_vocab::sh;
 use oxrdf::vocab::{rdf, rdfs};
 use oxrdf::{Dataset, GraphName, NamedNode, Quad, Term, Variable};
 use regex::Regex;
-use spareval::{QueryEvaluationError, QueryEvaluator, QueryResults};
+use spareval::{CancellationToken, QueryEvaluationError, QueryEvaluator, QueryResults};
 use spargebra::algebra::{Expression, GraphPattern};
 use spargebra::{Query, SparqlParser};
 
@@ -510,6 +512,60 @@ fn combinations(values: &[Vec<TermId>]) -> Vec<Vec<Option<TermId>>> {
 pub(crate) struct QueryableGraphs {
     dataset: Dataset,
     shapes_graph: NamedNode,
+    watchdog: Watchdog,
+}
+
+/// Stops a validation query that runs past its time limit: a thread that looks at the
+/// running query's deadline every 50 ms, for as long as the graphs are in use.
+struct Watchdog {
+    limit: Duration,
+    running: Arc<Mutex<Option<(Instant, CancellationToken)>>>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Watchdog {
+    fn start(limit: Duration) -> Self {
+        let running: Arc<Mutex<Option<(Instant, CancellationToken)>>> = Arc::default();
+        let stop = Arc::new(AtomicBool::new(false));
+        let (watched, stopped) = (Arc::clone(&running), Arc::clone(&stop));
+        std::thread::spawn(move || {
+            while !stopped.load(AtomicOrdering::Relaxed) {
+                std::thread::sleep(Duration::from_millis(50));
+                if let Ok(running) = watched.lock()
+                    && let Some((deadline, token)) = running.as_ref()
+                    && Instant::now() >= *deadline
+                {
+                    token.cancel();
+                }
+            }
+        });
+        Self {
+            limit,
+            running,
+            stop,
+        }
+    }
+
+    /// A token for the next query, cancelled once the limit has passed.
+    fn watch(&self) -> CancellationToken {
+        let token = CancellationToken::new();
+        if let Ok(mut running) = self.running.lock() {
+            *running = Some((Instant::now() + self.limit, token.clone()));
+        }
+        token
+    }
+
+    fn done(&self) {
+        if let Ok(mut running) = self.running.lock() {
+            *running = None;
+        }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        self.stop.store(true, AtomicOrdering::Relaxed);
+    }
 }
 
 /// What one validation query answered.
@@ -520,7 +576,7 @@ pub(crate) enum Answer {
 }
 
 impl QueryableGraphs {
-    pub fn new(data: &IndexedGraph, shapes: &IndexedGraph) -> Self {
+    pub fn new(data: &IndexedGraph, shapes: &IndexedGraph, time_limit: Duration) -> Self {
         let shapes_graph = NamedNode::new_unchecked(SHAPES_GRAPH_NAME);
         let mut dataset = Dataset::new();
         for triple in data.triples() {
@@ -537,6 +593,7 @@ impl QueryableGraphs {
         Self {
             dataset,
             shapes_graph,
+            watchdog: Watchdog::start(time_limit),
         }
     }
 
@@ -545,17 +602,37 @@ impl QueryableGraphs {
         &self.shapes_graph
     }
 
-    /// Runs a validation query with its pre-bound variables. Variables the query does not
-    /// mention are left out (the engine refuses to bind those).
+    /// Runs a validation query with its pre-bound variables, within the time limit.
     pub fn run(
         &self,
         query: &ValidationQuery,
         bindings: &[(Variable, Term)],
     ) -> Result<Answer, String> {
+        let token = self.watchdog.watch();
+        let answer = self.run_watched(query, bindings, token.clone());
+        self.watchdog.done();
+        match answer {
+            Err(_) if token.is_cancelled() => Err(format!(
+                "stopped after the time limit of {} s",
+                self.watchdog.limit.as_secs_f64()
+            )),
+            other => other,
+        }
+    }
+
+    /// Variables the query does not mention are left out (the engine refuses to bind those).
+    fn run_watched(
+        &self,
+        query: &ValidationQuery,
+        bindings: &[(Variable, Term)],
+        token: CancellationToken,
+    ) -> Result<Answer, String> {
         let mut bindings = bindings.to_vec();
         // The optimiser does not know about pre-bound variables and could fold
         // `bound($shapesGraph)` to false.
-        let evaluator = QueryEvaluator::new().without_optimizations();
+        let evaluator = QueryEvaluator::new()
+            .without_optimizations()
+            .with_cancellation_token(token);
         loop {
             let mut prepared = evaluator.prepare(&query.query);
             for (variable, term) in &bindings {

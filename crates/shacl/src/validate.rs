@@ -893,8 +893,9 @@ impl<'a> Validator<'a> {
 
     /// The SPARQL engine's view of the data and shapes graphs.
     fn graphs(&self) -> &QueryableGraphs {
-        self.sparql_graphs
-            .get_or_init(|| QueryableGraphs::new(self.data, &self.shapes.graph))
+        self.sparql_graphs.get_or_init(|| {
+            QueryableGraphs::new(self.data, &self.shapes.graph, self.shapes.sparql_time_limit)
+        })
     }
 
     /// The variables every validation query has pre-bound.

@@ -18,16 +18,19 @@ fn shapes(ttl: &str) -> Result<Shapes, ShaclError> {
     )
 }
 
-fn run(shapes_ttl: &str, data_ttl: &str) -> ValidationReport {
-    let shapes = shapes(shapes_ttl).unwrap();
-    let data = IndexedGraph::parse(
-        format!("{PREFIXES}{data_ttl}").as_bytes(),
+fn data(ttl: &str) -> IndexedGraph {
+    IndexedGraph::parse(
+        format!("{PREFIXES}{ttl}").as_bytes(),
         RdfFormat::Turtle,
         None,
         "data",
     )
-    .unwrap();
-    validate(&shapes, &data)
+    .unwrap()
+}
+
+fn run(shapes_ttl: &str, data_ttl: &str) -> ValidationReport {
+    let shapes = shapes(shapes_ttl).unwrap();
+    validate(&shapes, &data(data_ttl))
 }
 
 fn components(report: &ValidationReport) -> Vec<String> {
@@ -328,4 +331,23 @@ fn sparql_that_pre_binding_cannot_support_is_refused_with_the_shape_named() {
             "{error}"
         );
     }
+}
+
+#[test]
+fn a_sparql_constraint_past_its_time_limit_is_stopped_and_reported() {
+    let shapes = shapes(
+        "ex:S sh:targetNode ex:a ;
+            sh:sparql [ sh:select \"SELECT $this WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . FILTER (STR(?c) = 'never') }\" ] .",
+    )
+    .unwrap()
+    .with_sparql_time_limit(std::time::Duration::from_millis(300));
+    let data_ttl: String = (0..60).map(|i| format!("ex:n{i} ex:p {i} .\n")).collect();
+    let data = data(&data_ttl);
+    // 60^4 = 13 million combinations: far more than 300 ms of work.
+    let started = std::time::Instant::now();
+    let report = validate(&shapes, &data);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(report.results.len(), 1, "{report:#?}");
+    let message = report.results[0].messages[0].to_string();
+    assert!(message.contains("time limit"), "{message}");
 }
