@@ -11,6 +11,7 @@
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
 use actix_web::http::{StatusCode, header};
 use actix_web::{HttpRequest, HttpResponse, web};
@@ -38,6 +39,8 @@ const TURTLE: &str = "text/turtle";
 const TREE_PROFILE: &str = "https://w3id.org/tree/profile";
 /// A day is treated as open this long after it ended (clock skew between writer and reader).
 const CLOSING_GRACE: chrono::Duration = chrono::Duration::minutes(5);
+/// How long a request waits for a free node slot before it is answered 429.
+const NODE_QUEUE_WAIT: Duration = Duration::from_secs(10);
 /// Members served per page at most (pages hold `page_size` members; this bounds a bad index).
 const MAX_MEMBERS: usize = 100_000;
 
@@ -48,7 +51,8 @@ pub struct EventStreamSettings {
     pub polling_interval: u32,
     /// Days of publication a stream keeps; older days answer 410. `None`: all.
     pub retention_days: Option<u32>,
-    /// Nodes built at once; more requests are answered 429 with `Retry-After`.
+    /// Nodes built at once; more requests wait for a slot, and are answered 429 with
+    /// `Retry-After` when none frees within 10 s.
     pub max_concurrent_nodes: usize,
 }
 
@@ -80,6 +84,21 @@ impl NodeSlots {
         }
     }
 
+    /// A slot as soon as one is free, waiting at most `wait`: a client that fetches many
+    /// pages at once is served in turn rather than refused; `None` when the wait ran out.
+    pub async fn enter_within(&self, wait: Duration) -> Option<NodeSlot<'_>> {
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            if let Some(slot) = self.enter() {
+                return Some(slot);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return None;
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     /// A slot, or `None` when all are taken.
     pub fn enter(&self) -> Option<NodeSlot<'_>> {
         self.running
@@ -103,7 +122,7 @@ fn overloaded(limit: usize) -> ApiError {
         "overloaded",
         "Too many requests",
         format!(
-            "{limit} event-stream nodes are being built, the most this server builds at once; retry shortly"
+            "{limit} event-stream nodes have been building for as long as this request waited, the most this server builds at once; retry shortly"
         ),
     )
     .with_retry_after(1)
@@ -294,7 +313,8 @@ pub async fn node(
     };
     let _slot = state
         .node_slots
-        .enter()
+        .enter_within(NODE_QUEUE_WAIT)
+        .await
         .ok_or_else(|| overloaded(state.config.event_streams.max_concurrent_nodes))?;
     let now = Utc::now();
     let open = format!(
@@ -655,6 +675,35 @@ mod tests {
         drop(first);
         assert!(slots.enter().is_some());
         assert_eq!(overloaded(2).status, StatusCode::TOO_MANY_REQUESTS);
+    }
+
+    #[test]
+    fn a_request_waits_for_a_node_slot_and_is_refused_only_when_none_frees() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .expect("a runtime");
+        runtime.block_on(async {
+            let slots = NodeSlots::new(1);
+            let held = slots.enter();
+            assert!(held.is_some());
+            let started = std::time::Instant::now();
+            assert!(
+                slots
+                    .enter_within(Duration::from_millis(50))
+                    .await
+                    .is_none(),
+                "no slot frees: refused after the wait"
+            );
+            assert!(started.elapsed() >= Duration::from_millis(50));
+            let waiting = slots.enter_within(Duration::from_secs(5));
+            let release = async {
+                tokio::time::sleep(Duration::from_millis(30)).await;
+                drop(held);
+            };
+            let (slot, ()) = tokio::join!(waiting, release);
+            assert!(slot.is_some(), "the slot freed while waiting is taken");
+        });
     }
 
     #[test]
