@@ -136,6 +136,34 @@ fn ldes_members(address: &str) -> BTreeSet<String> {
 
 /// Configurations of Belfort on `engine` and on an embedded store, with one base IRI, and
 /// their data directories: `[remote, embedded, remote data, embedded data]`.
+/// Shapes stricter than the published model, so that the demo data has results: a value
+/// cap, and a cap on a sensor's observations found backwards from the sensor.
+const STRICT_SHAPES: &str = "@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix sosa: <http://www.w3.org/ns/sosa/> .
+<urn:x-test:Values> sh:targetClass sosa:Observation ;
+    sh:property [ sh:path sosa:hasSimpleResult ; sh:maxInclusive 100 ] .
+<urn:x-test:Sensors> sh:targetObjectsOf sosa:madeBySensor ;
+    sh:property [ sh:path [ sh:inversePath sosa:madeBySensor ] ; sh:maxCount 20 ] .
+";
+
+/// A JSON validation report's results as sorted lines (blank shape labels left out).
+fn report_lines(json: &[u8]) -> Vec<String> {
+    let report: serde_json::Value = serde_json::from_slice(json).unwrap();
+    let mut lines: Vec<String> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            format!(
+                "{} {} {} {}",
+                r["focusNode"], r["sourceConstraintComponent"], r["resultPath"], r["value"]
+            )
+        })
+        .collect();
+    lines.sort();
+    lines
+}
+
 fn both_stores(dir: &Path, engine: &Virtuoso) -> [PathBuf; 4] {
     let base = "https://data.example.org/id/";
     [
@@ -160,6 +188,38 @@ fn belfort_on_virtuoso_answers_like_belfort_on_its_embedded_store() {
         );
         assert_eq!(observations(config, data), DEMO_OBSERVATIONS);
     }
+
+    // Validation streamed over each store, in small batches: the same report.
+    let shapes = dir.path().join("strict.ttl");
+    std::fs::write(&shapes, STRICT_SHAPES).unwrap();
+    let reports = [(&remote, &remote_data), (&embedded, &embedded_data)].map(|(config, data)| {
+        let out = belfort(
+            config,
+            data,
+            &[
+                "validate",
+                "--shapes",
+                shapes.to_str().unwrap(),
+                "--format",
+                "json",
+                "--store",
+                "--batch",
+                "100",
+            ],
+        );
+        assert_eq!(
+            out.status.code(),
+            Some(1),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        report_lines(&out.stdout)
+    });
+    assert!(reports[1].len() > 10, "the strict shapes find something");
+    assert_eq!(
+        reports[0], reports[1],
+        "the engine's report equals the embedded store's"
+    );
 
     let (first, first_address) = serve(&remote, &remote_data);
     let (_second, second_address) = serve(&remote, &remote_data);
