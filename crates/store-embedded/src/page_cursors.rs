@@ -28,6 +28,8 @@ use oxrdf::{GraphName, GraphNameRef, Quad, QuadRef};
 const OPEN_WALKS: usize = 16;
 /// A walk not continued for this long is closed: its snapshot would keep old data alive.
 const IDLE_WALK: Duration = Duration::from_secs(120);
+/// A walk stopped at most this many pages before a requested page reads on to it.
+const WALK_CATCH_UP_PAGES: usize = 10;
 
 /// The open walks of one store.
 #[derive(Default)]
@@ -199,7 +201,8 @@ impl PageCursors {
     }
 
     /// The page at `offset`, when an open walk of `pattern` at this data version stopped
-    /// there; `None` otherwise.
+    /// there or a few pages before (pages in between were served from elsewhere, such as a
+    /// cache of rendered pages: the walk reads past them); `None` otherwise.
     pub(crate) fn continued_page(
         &self,
         pattern: &QuadPattern,
@@ -207,16 +210,32 @@ impl PageCursors {
         offset: u64,
         limit: usize,
     ) -> Result<Option<PatternPage>, StoreError> {
+        let reach = limit.saturating_mul(WALK_CATCH_UP_PAGES) as u64;
         let found = {
             let mut open = self.lock();
             open.retain(|c| c.version == version && c.used.elapsed() < IDLE_WALK);
+            // The walk closest behind the offset.
             open.iter()
-                .position(|c| c.next_offset == offset && &c.pattern == pattern)
+                .enumerate()
+                .filter(|(_, c)| {
+                    &c.pattern == pattern
+                        && c.next_offset <= offset
+                        && offset - c.next_offset <= reach
+                })
+                .max_by_key(|(_, c)| c.next_offset)
+                .map(|(at, _)| at)
                 .and_then(|at| open.remove(at))
         };
         let Some(mut cursor) = found else {
             return Ok(None);
         };
+        for _ in cursor.next_offset..offset {
+            match cursor.matches.next() {
+                Some(skipped) => drop(skipped?),
+                None => break,
+            }
+        }
+        cursor.next_offset = offset;
         let page = cursor.read_page(limit)?;
         self.keep_if_more(cursor, &page);
         Ok(Some(page))
@@ -253,5 +272,81 @@ impl PageCursor {
         self.next_offset += quads.len() as u64;
         self.used = Instant::now();
         Ok(PatternPage { quads, has_more })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxrdf::{Literal, NamedNode};
+
+    fn store_of(count: u32) -> Store {
+        let store = Store::new().expect("an in-memory store");
+        let p = NamedNode::new_unchecked("urn:p");
+        for i in 0..count {
+            store
+                .insert(&Quad::new(
+                    NamedNode::new_unchecked(format!("urn:s{i}")),
+                    p.clone(),
+                    Literal::from(i),
+                    GraphName::DefaultGraph,
+                ))
+                .expect("inserted");
+        }
+        store
+    }
+
+    fn pattern() -> QuadPattern {
+        QuadPattern {
+            subject: None,
+            predicate: Some(NamedNode::new_unchecked("urn:p")),
+            object: None,
+            graph: GraphSelector::Default,
+        }
+    }
+
+    #[test]
+    fn a_walk_reads_on_past_pages_served_elsewhere_to_the_page_asked_for() {
+        let store = store_of(200);
+        let cursors = PageCursors::default();
+        let second = cursors
+            .open_walk(&store, &pattern(), 1, 10, 10)
+            .expect("page 2");
+        assert_eq!(second.quads.len(), 10);
+        // Pages 3 and 4 came from a cache: page 5 continues the walk stopped at page 3.
+        let fifth = cursors
+            .continued_page(&pattern(), 1, 40, 10)
+            .expect("read")
+            .expect("the walk behind the offset is continued");
+        let fresh = PageCursors::default()
+            .open_walk(&store, &pattern(), 1, 40, 10)
+            .expect("page 5 from its offset");
+        assert_eq!(fifth, fresh);
+        // The walk now stands at page 6; a page behind it, or too far ahead, is not its.
+        assert!(
+            cursors
+                .continued_page(&pattern(), 1, 30, 10)
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            cursors
+                .continued_page(&pattern(), 1, 160, 10)
+                .expect("read")
+                .is_none()
+        );
+        assert!(
+            cursors
+                .continued_page(&pattern(), 1, 50, 10)
+                .expect("read")
+                .is_some()
+        );
+        // Another data version ends every walk.
+        assert!(
+            cursors
+                .continued_page(&pattern(), 2, 60, 10)
+                .expect("read")
+                .is_none()
+        );
     }
 }
