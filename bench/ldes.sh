@@ -13,7 +13,8 @@
 set -euo pipefail
 WORK=$(cd "$1" && pwd); N=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
-TARGET=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/debug
+# PROFILE=release runs the release build (its dependencies without debug assertions).
+TARGET=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/${PROFILE:-debug}
 JUDGES=$HERE/../crates/cli/tests/judges
 SECS=${SECONDS_PER_RUN:-10}; CONC=${CONCURRENCY:-8}
 PORT=18191

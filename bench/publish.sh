@@ -15,7 +15,8 @@
 set -euo pipefail
 WORK=$(cd "$1" && pwd); shift
 HERE=$(cd "$(dirname "$0")" && pwd)
-TARGET=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/debug
+# PROFILE=release runs the release build (its dependencies without debug assertions).
+TARGET=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/${PROFILE:-debug}
 SECS=${SECONDS_PER_RUN:-10}; CONC=${CONCURRENCY:-8}; RUNS=${RUNS:-5}
 QUERIES_DIR=${QUERIES_DIR:-$WORK/queries}
 BF_PORT=18181; LDF_PORT=18182; OX_PORT=18183

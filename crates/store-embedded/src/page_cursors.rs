@@ -188,13 +188,7 @@ impl PageCursors {
             },
             used: Instant::now(),
         };
-        for _ in 0..offset {
-            match cursor.matches.next() {
-                Some(skipped) => drop(skipped?),
-                None => break,
-            }
-        }
-        cursor.next_offset = offset;
+        cursor.skip_to(offset)?;
         let page = cursor.read_page(limit)?;
         self.keep_if_more(cursor, &page);
         Ok(page)
@@ -229,13 +223,7 @@ impl PageCursors {
         let Some(mut cursor) = found else {
             return Ok(None);
         };
-        for _ in cursor.next_offset..offset {
-            match cursor.matches.next() {
-                Some(skipped) => drop(skipped?),
-                None => break,
-            }
-        }
-        cursor.next_offset = offset;
+        cursor.skip_to(offset)?;
         let page = cursor.read_page(limit)?;
         self.keep_if_more(cursor, &page);
         Ok(Some(page))
@@ -259,6 +247,18 @@ impl PageCursors {
 }
 
 impl PageCursor {
+    /// Reads past the matches before `offset` (the walk stands at or before it).
+    fn skip_to(&mut self, offset: u64) -> Result<(), StoreError> {
+        for _ in self.next_offset..offset {
+            match self.matches.next() {
+                Some(skipped) => drop(skipped?),
+                None => break,
+            }
+        }
+        self.next_offset = offset;
+        Ok(())
+    }
+
     /// The next `limit` matches, and whether any follows; the walk then stands after them.
     fn read_page(&mut self, limit: usize) -> Result<PatternPage, StoreError> {
         let mut quads = Vec::with_capacity(limit.min(10_000));
