@@ -71,6 +71,16 @@ for size in "$@"; do
     done
   fi
   wait_for "http://127.0.0.1:$OX_PORT/"
+  # The fragment requests leave background counts running (exact counts of the large
+  # fragments): the SPARQL runs wait until the server is idle, as Oxigraph server is.
+  belfort_pid=${pids[0]}
+  cpu_ticks() { awk '{print $14 + $15}' "/proc/$belfort_pid/stat"; }
+  settle_start=$(date +%s)
+  for _ in $(seq 120); do
+    before=$(cpu_ticks); sleep 2; after=$(cpu_ticks)
+    [ $(( after - before )) -lt 10 ] && break
+  done
+  echo "belfort idle after $(( $(date +%s) - settle_start )) s"
   for server in belfort oxigraph; do
     if [ $server = belfort ]; then endpoint=http://127.0.0.1:$BF_PORT/sparql; else endpoint=http://127.0.0.1:$OX_PORT/query; fi
     for q in "$QUERIES_DIR"/*.rq; do
