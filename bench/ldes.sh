@@ -13,6 +13,7 @@
 set -euo pipefail
 WORK=$(cd "$1" && pwd); N=$2
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/idle.sh"
 # PROFILE=release runs the release build (its dependencies without debug assertions).
 TARGET=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/${PROFILE:-debug}
 JUDGES=$HERE/../crates/cli/tests/judges
@@ -35,14 +36,7 @@ pids+=($!)
 for _ in $(seq 600); do curl -sf -o /dev/null "http://127.0.0.1:$PORT/health" && break; sleep 0.5; done
 # A freshly loaded store is compacted by the engine in the background; measure once it has
 # settled (the server idle: under 0.25 s of CPU in 5 s), at most 15 minutes.
-server=${pids[-1]}
-cpu() { awk '{print $14 + $15}' "/proc/$server/stat"; }
-settle_start=$(date +%s)
-for _ in $(seq 180); do
-  before=$(cpu); sleep 5; after=$(cpu)
-  [ $(( after - before )) -lt 25 ] && break
-done
-echo "store settled after $(( $(date +%s) - settle_start )) s"
+echo "store settled after $(wait_idle "${pids[-1]}" 5 25 180) s"
 
 echo "== page latency: $CONC clients, $SECS s, pages of the all stream (round robin) =="
 "$TARGET/belfort-serve-bench" tpf "http://127.0.0.1:$PORT" "$DIR/pages.txt" "$SECS" "$CONC"

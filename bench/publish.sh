@@ -15,6 +15,7 @@
 set -euo pipefail
 WORK=$(cd "$1" && pwd); shift
 HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/idle.sh"
 # PROFILE=release runs the release build (its dependencies without debug assertions).
 TARGET=${CARGO_TARGET_DIR:-/var/tmp/belfort-target}/${PROFILE:-debug}
 SECS=${SECONDS_PER_RUN:-10}; CONC=${CONCURRENCY:-8}; RUNS=${RUNS:-5}
@@ -73,14 +74,7 @@ for size in "$@"; do
   wait_for "http://127.0.0.1:$OX_PORT/"
   # The fragment requests leave background counts running (exact counts of the large
   # fragments): the SPARQL runs wait until the server is idle, as Oxigraph server is.
-  belfort_pid=${pids[0]}
-  cpu_ticks() { awk '{print $14 + $15}' "/proc/$belfort_pid/stat"; }
-  settle_start=$(date +%s)
-  for _ in $(seq 120); do
-    before=$(cpu_ticks); sleep 2; after=$(cpu_ticks)
-    [ $(( after - before )) -lt 10 ] && break
-  done
-  echo "belfort idle after $(( $(date +%s) - settle_start )) s"
+  echo "belfort idle after $(wait_idle "${pids[0]}" 2 10 120) s"
   for server in belfort oxigraph; do
     if [ $server = belfort ]; then endpoint=http://127.0.0.1:$BF_PORT/sparql; else endpoint=http://127.0.0.1:$OX_PORT/query; fi
     for q in "$QUERIES_DIR"/*.rq; do

@@ -20,7 +20,7 @@ use crate::graph::{IndexedGraph, TermId};
 use crate::shapes::ShapesGraphReader;
 
 /// A validation query, parsed once.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct ValidationQuery {
     /// Always a SELECT: an ASK is rewritten to one.
     pub query: Query,
@@ -44,7 +44,7 @@ pub(crate) struct ComponentConstraint {
     /// The parameters' values, bound to the variables named after the parameters.
     pub parameters: Vec<(Variable, Term)>,
     pub query: ValidationQuery,
-    /// ASK: one query per value node, a result when it answers false.
+    /// Given as `sh:ask`: one query per value node, a result when it answers false.
     pub is_ask: bool,
     pub messages: Vec<Term>,
 }
@@ -465,6 +465,7 @@ pub(crate) fn component_constraints(
             .into_iter()
             .map(|m| r.term(m).clone())
             .collect();
+        let query = parse_query(r, validator, &text, path, &pre_bound)?;
         for combination in combinations(&values) {
             let parameters = declaration
                 .parameters
@@ -475,7 +476,7 @@ pub(crate) fn component_constraints(
             constraints.push(ComponentConstraint {
                 component: declaration.iri.clone(),
                 parameters,
-                query: parse_query(r, validator, &text, path, &pre_bound)?,
+                query: query.clone(),
                 is_ask,
                 messages: messages.clone(),
             });

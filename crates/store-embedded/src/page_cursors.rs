@@ -323,30 +323,16 @@ mod tests {
             .expect("page 5 from its offset");
         assert_eq!(fifth, fresh);
         // The walk now stands at page 6; a page behind it, or too far ahead, is not its.
-        assert!(
+        let continues = |version, offset| {
             cursors
-                .continued_page(&pattern(), 1, 30, 10)
-                .expect("read")
-                .is_none()
-        );
-        assert!(
-            cursors
-                .continued_page(&pattern(), 1, 160, 10)
-                .expect("read")
-                .is_none()
-        );
-        assert!(
-            cursors
-                .continued_page(&pattern(), 1, 50, 10)
+                .continued_page(&pattern(), version, offset, 10)
                 .expect("read")
                 .is_some()
-        );
+        };
+        assert!(!continues(1, 30));
+        assert!(!continues(1, 160));
+        assert!(continues(1, 50));
         // Another data version ends every walk.
-        assert!(
-            cursors
-                .continued_page(&pattern(), 2, 60, 10)
-                .expect("read")
-                .is_none()
-        );
+        assert!(!continues(2, 60));
     }
 }
