@@ -246,6 +246,9 @@ enum Command {
         /// else 60.
         #[arg(long)]
         interval: Option<u64>,
+        /// Members written to the store per batch (each batch is all-or-nothing).
+        #[arg(long, default_value_t = belfort::replicate::BATCH_MEMBERS)]
+        batch_members: usize,
     },
     /// Write everything in the store to standard output.
     Export {
@@ -587,6 +590,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             allow_private_addresses,
             follow,
             interval,
+            batch_members,
         } => {
             let catalogue = Catalogue::bundled()?;
             let config = config::load(
@@ -604,6 +608,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
                 minter: &config.minter,
                 fetcher,
                 state_dir: data.data.join("replication"),
+                batch_members,
             };
             loop {
                 let report = replicator.run(&url)?;

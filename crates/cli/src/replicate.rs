@@ -26,8 +26,14 @@ use sha2::{Digest, Sha256};
 /// Nodes fetched and parsed at once.
 const FETCHERS: usize = 4;
 
-/// Members written per batch (about 15 quads each: large batches take the bulk path).
-const BATCH_MEMBERS: usize = 20_000;
+/// Nodes fetched and parsed ahead of the writer at most: the fetchers wait while the writer
+/// commits a batch, so memory stays bounded by a batch and this many nodes.
+const READ_AHEAD_NODES: usize = 32;
+
+/// Members written per batch by default (about 15 quads each: large batches take the bulk
+/// path). 100 000 was slower at 1M members: the engine's compaction of larger files cost more
+/// than the fewer batches saved.
+pub const BATCH_MEMBERS: usize = 20_000;
 
 /// Members read but not written yet, and the immutable nodes they complete.
 #[derive(Default)]
@@ -88,6 +94,8 @@ pub struct Replicator<'a> {
     pub fetcher: HttpFetcher,
     /// Where the state files live.
     pub state_dir: PathBuf,
+    /// Members written per batch ([`BATCH_MEMBERS`] unless told).
+    pub batch_members: usize,
 }
 
 impl Replicator<'_> {
@@ -119,8 +127,12 @@ impl Replicator<'_> {
         let mut pending = PendingBatch::default();
         let (jobs, job_queue) = std::sync::mpsc::channel::<String>();
         let job_queue = std::sync::Mutex::new(job_queue);
-        let (done, finished) = std::sync::mpsc::channel::<(String, anyhow::Result<Read>)>();
+        let (done, finished) =
+            std::sync::mpsc::sync_channel::<(String, anyhow::Result<Read>)>(READ_AHEAD_NODES);
         std::thread::scope(|scope| -> anyhow::Result<()> {
+            // Owned by this closure: when it returns, early on an error too, the fetchers
+            // waiting for a job or for room to hand in a node see the channel closed and stop.
+            let (jobs, finished) = (jobs, finished);
             for _ in 0..FETCHERS {
                 let done = done.clone();
                 let job_queue = &job_queue;
@@ -221,7 +233,7 @@ impl Replicator<'_> {
     }
 
     /// Takes in the members of one node and the nodes it leads to. Members are written in
-    /// batches of about [`BATCH_MEMBERS`] (large batches take the engine's atomic bulk path);
+    /// batches of about `batch_members` (large batches take the engine's atomic bulk path);
     /// an immutable node is remembered as done only once its batch is committed.
     #[allow(clippy::too_many_arguments)]
     fn store_node(
@@ -276,7 +288,7 @@ impl Replicator<'_> {
                 .done
                 .push((node_url.to_owned(), node.relations.clone()));
         }
-        if pending.members.len() >= BATCH_MEMBERS {
+        if pending.members.len() >= self.batch_members.max(1) {
             self.flush(pending, state, state_path, report)?;
         }
         Ok(node.relations)

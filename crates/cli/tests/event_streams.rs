@@ -790,3 +790,55 @@ fn a_belfort_replica_equals_its_source_after_a_kill_9_mid_sync() {
     assert!(log.contains(", 0 new"), "{log}");
     assert!(!log.contains(" 0 immutable nodes already read"), "{log}");
 }
+
+#[test]
+fn a_replication_that_cannot_record_its_progress_stops_with_the_reason_instead_of_waiting_forever()
+{
+    use sha2::Digest;
+    let harness = Harness::new(4);
+    let feeds = all_feeds(&harness);
+    let feeds: Vec<&str> = feeds.iter().map(String::as_str).collect();
+    harness.ingest(&feeds);
+    let server = harness.serve(EventStreamSettings::default());
+    let url = format!("{}/ldes/all", server.public_base());
+    let replica = tempfile::tempdir().unwrap();
+    // A directory where the state's temporary file goes: the first save fails, with the
+    // fetchers still reading nodes (one member per batch, so it comes early).
+    let digest = sha2::Sha256::digest(url.as_bytes());
+    let blocked = replica
+        .path()
+        .join("replication")
+        .join(format!("{}.json.partial", hex::encode(&digest[..8])));
+    std::fs::create_dir_all(&blocked).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_belfort"))
+        .args([
+            "replicate",
+            &url,
+            "--allow-private-addresses",
+            "--batch-members",
+            "1",
+            "--data",
+        ])
+        .arg(replica.path())
+        .env_remove("BELFORT_CONFIG")
+        .stderr(std::fs::File::create(replica.path().join("stderr")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if std::time::Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("replicate still running a minute after its state could not be written");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    };
+    let log = std::fs::read_to_string(replica.path().join("stderr")).unwrap();
+    assert_eq!(status.code(), Some(2), "{log}");
+    assert!(
+        log.contains("cannot write") && log.contains(".json.partial"),
+        "{log}"
+    );
+}

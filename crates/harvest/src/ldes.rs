@@ -202,7 +202,9 @@ fn extract(
     members: &HashSet<Term>,
 ) -> Vec<Triple> {
     let start = NamedOrBlankNode::from(member.clone());
+    // In the order of the walk (the document's order within a node), each statement once.
     let mut out = Vec::new();
+    let mut written: HashSet<Triple> = HashSet::new();
     let mut seen: HashSet<NamedOrBlankNode> = HashSet::from([start.clone()]);
     // (node, path of predicates from the member, depth)
     let mut queue = VecDeque::from([(start, String::new(), 0usize)]);
@@ -232,11 +234,10 @@ fn extract(
                 }
                 other => other.clone(),
             };
-            out.push(Triple::new(
-                subject_name.clone(),
-                t.predicate.clone(),
-                object_name,
-            ));
+            let triple = Triple::new(subject_name.clone(), t.predicate.clone(), object_name);
+            if written.insert(triple.clone()) {
+                out.push(triple);
+            }
             let next = match &t.object {
                 Term::NamedNode(n) => NamedOrBlankNode::from(n.clone()),
                 Term::BlankNode(b) => NamedOrBlankNode::from(b.clone()),
@@ -252,8 +253,6 @@ fn extract(
             }
         }
     }
-    out.sort_by_cached_key(ToString::to_string);
-    out.dedup();
     out
 }
 

@@ -24,6 +24,7 @@ use belfort_store::{QueryAnswer, QueryOptions};
 use belfort_vocab::{belfort, sosa, time, tree};
 use chrono::{DateTime, NaiveDate, Utc};
 use oxrdf::{NamedNode, Term, Triple};
+use oxrdfio::RdfFormat;
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
@@ -137,7 +138,7 @@ pub fn documents(public_base: &str, settings: &EventStreamSettings) -> EventStre
     let mut documents = EventStreamDocuments::new(&format!("{public_base}/ldes"));
     documents.polling_interval = settings.polling_interval;
     documents.retention = settings.retention_days.map(|days| format!("P{days}D"));
-    let shape = oxrdfio::RdfParser::from_format(oxrdfio::RdfFormat::Turtle)
+    let shape = oxrdfio::RdfParser::from_format(RdfFormat::Turtle)
         .for_slice(SHAPE_TURTLE.as_bytes())
         .filter_map(Result::ok)
         .map(Triple::from)
@@ -627,15 +628,30 @@ fn respond(
 /// node in one block).
 fn render(
     media_type: &str,
-    mut triples: Vec<Triple>,
+    triples: Vec<Triple>,
     html_page: impl FnOnce() -> String,
 ) -> Result<Vec<u8>, ApiError> {
     if media_type == HTML {
         return Ok(html_page().into_bytes());
     }
-    triples.sort_by_cached_key(ToString::to_string);
-    triples.dedup();
-    respond::serialize_triples(media_type, triples)
+    // The order is that of the N-Triples lines, so for the line-based syntaxes the sorted
+    // lines are the document.
+    let mut lines: Vec<(String, Triple)> =
+        triples.into_iter().map(|t| (t.to_string(), t)).collect();
+    lines.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+    lines.dedup_by(|a, b| a.0 == b.0);
+    if matches!(
+        respond::rdf_format(media_type),
+        Some(RdfFormat::NTriples | RdfFormat::NQuads)
+    ) {
+        let mut document = Vec::with_capacity(lines.iter().map(|(line, _)| line.len() + 3).sum());
+        for (line, _) in &lines {
+            document.extend_from_slice(line.as_bytes());
+            document.extend_from_slice(b" .\n");
+        }
+        return Ok(document);
+    }
+    respond::serialize_triples(media_type, lines.into_iter().map(|(_, t)| t).collect())
 }
 
 /// A 200 (or a 304 for a client that has it) whose ETag is a digest of the bytes, so a
@@ -704,6 +720,53 @@ mod tests {
             let (slot, ()) = tokio::join!(waiting, release);
             assert!(slot.is_some(), "the slot freed while waiting is taken");
         });
+    }
+
+    #[test]
+    fn line_documents_are_the_serialiser_s_bytes_in_canonical_order_each_statement_once() {
+        let s = NamedNode::new_unchecked("https://x.example/id/observation/1");
+        let p = NamedNode::new_unchecked("https://x.example/p");
+        let literal = |l: oxrdf::Literal| Triple::new(s.clone(), p.clone(), l);
+        let triples = vec![
+            literal(oxrdf::Literal::new_simple_literal(
+                "quote \" tab \t line\n é \u{1F600}",
+            )),
+            Triple::new(
+                s.clone(),
+                p.clone(),
+                NamedNode::new_unchecked("https://x.example/b"),
+            ),
+            literal(oxrdf::Literal::new_language_tagged_literal_unchecked(
+                "x", "nl-be",
+            )),
+            literal(oxrdf::Literal::new_typed_literal(
+                "3.5",
+                belfort_vocab::xsd::DECIMAL,
+            )),
+            Triple::new(
+                s.clone(),
+                p.clone(),
+                NamedNode::new_unchecked("https://x.example/b"),
+            ),
+        ];
+        let mut expected = triples.clone();
+        expected.sort_by_cached_key(ToString::to_string);
+        expected.dedup();
+        for media_type in ["application/n-triples", "application/n-quads"] {
+            let written =
+                render(media_type, triples.clone(), String::new).unwrap_or_else(|e| panic!("{e}"));
+            let serialised = respond::serialize_triples(media_type, expected.clone())
+                .unwrap_or_else(|e| panic!("{e}"));
+            assert_eq!(
+                String::from_utf8_lossy(&written),
+                String::from_utf8_lossy(&serialised)
+            );
+        }
+        let turtle = render("text/turtle", triples, String::new).unwrap_or_else(|e| panic!("{e}"));
+        let parsed = oxrdfio::RdfParser::from_format(RdfFormat::Turtle)
+            .for_slice(&turtle)
+            .count();
+        assert_eq!(parsed, 4);
     }
 
     #[test]
