@@ -681,19 +681,45 @@ fn comunica_over_the_fragments_agrees_with_the_sparql_endpoint() {
         );
         let file = data.path().join(format!("query-{index}.rq"));
         std::fs::write(&file, &query).unwrap();
-        let output = Command::new("node")
-            .arg(judges.join("comunica_select.mjs"))
-            .arg(format!("{address}/fragments"))
-            .arg(&file)
-            .output()
-            .unwrap();
-        assert!(
-            output.status.success(),
-            "query {index}: {}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let actual = sorted_rows(serde_json::from_slice(&output.stdout).unwrap());
         assert!(!expected.is_empty(), "query {index} has no answer: {body}");
-        assert_eq!(actual, expected, "query {index}: {body}");
+        // As plain fragments, and as bindings-restricted ones (`values`).
+        for mode in ["tpf", "brtpf"] {
+            let output = Command::new("node")
+                .arg(judges.join("comunica_select.mjs"))
+                .arg(format!("{address}/fragments"))
+                .arg(&file)
+                .arg(mode)
+                .output()
+                .unwrap();
+            assert!(
+                output.status.success(),
+                "query {index} ({mode}): {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let actual = sorted_rows(serde_json::from_slice(&output.stdout).unwrap());
+            let missing: Vec<&String> = expected.iter().filter(|r| !actual.contains(r)).collect();
+            let extra: Vec<&String> = actual.iter().filter(|r| !expected.contains(r)).collect();
+            assert!(
+                actual == expected,
+                "query {index} ({mode}): {body}\n{} rows, {} expected; missing {:#?}\nextra {:#?}",
+                actual.len(),
+                expected.len(),
+                &missing[..missing.len().min(5)],
+                &extra[..extra.len().min(5)]
+            );
+        }
     }
+    // The bindings-restricted runs did send bindings.
+    let metrics = client
+        .get(format!("{address}/metrics"))
+        .send()
+        .unwrap()
+        .text()
+        .unwrap();
+    let restricted: u64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("belfort_restricted_fragment_requests_total "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(restricted > 10, "{metrics}");
 }

@@ -47,6 +47,26 @@ pub enum SelectorError {
         /// The value given.
         value: String,
     },
+    /// `values` is not a SPARQL `VALUES` clause without its keyword.
+    #[error(
+        "parameter `values`: `{value}` is not a list of bindings of the form (?a ?b) {{ (<x> \"y\") (UNDEF <z>) }}: {reason}"
+    )]
+    InvalidValues {
+        /// The value given (its start).
+        value: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// More rows of bindings than one request may carry.
+    #[error(
+        "parameter `values`: {rows} rows of bindings, more than the {max} one request may carry"
+    )]
+    TooManyBindings {
+        /// The rows given.
+        rows: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// The same parameter twice.
     #[error("parameter `{parameter}` is given more than once")]
     Repeated {

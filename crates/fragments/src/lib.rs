@@ -11,4 +11,4 @@ pub use event_stream::{
     tree_profile_order,
 };
 pub use page::{FragmentDocument, FragmentPageBuilder};
-pub use selector::{GraphSelection, Selector, object_parameter};
+pub use selector::{BindingsRestriction, GraphSelection, MAX_BINDINGS, Selector, object_parameter};

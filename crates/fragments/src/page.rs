@@ -13,6 +13,15 @@ const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'~');
 
+/// How the bindings-restricted client encodes `values` (JavaScript's `encodeURIComponent`,
+/// not RFC 6570): the page IRI must be the URL that client asks for, or it finds no controls.
+const VALUES_UNENCODED: &AsciiSet = &UNRESERVED
+    .remove(b'!')
+    .remove(b'*')
+    .remove(b'\'')
+    .remove(b'(')
+    .remove(b')');
+
 /// Builds fragment pages for one endpoint.
 #[derive(Debug, Clone)]
 pub struct FragmentPageBuilder {
@@ -89,7 +98,12 @@ impl FragmentPageBuilder {
             address.push(separator);
             address.push_str(name);
             address.push('=');
-            address.extend(utf8_percent_encode(&value, UNRESERVED));
+            let unencoded = if name == "values" {
+                VALUES_UNENCODED
+            } else {
+                UNRESERVED
+            };
+            address.extend(utf8_percent_encode(&value, unencoded));
             separator = '&';
         }
         address

@@ -1,8 +1,13 @@
 //! The selector of a Triple or Quad Pattern Fragment, parsed from request parameters.
 
 use oxrdf::{Literal, NamedNode, Term};
+use spargebra::algebra::GraphPattern;
+use spargebra::term::GroundTerm;
 
 use crate::SelectorError;
+
+/// Rows a bindings-restricted request may carry at most.
+pub const MAX_BINDINGS: usize = 100;
 
 /// Which graph a Quad Pattern Fragment selects.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -25,6 +30,22 @@ pub struct Selector {
     /// `None` for a Triple Pattern Fragment (data of every graph as triples); `Some` for a
     /// Quad Pattern Fragment restricted to one graph.
     pub graph: Option<GraphSelection>,
+    /// Bindings that restrict the pattern's variables (brTPF), when the request gives `values`.
+    pub restriction: Option<BindingsRestriction>,
+}
+
+/// A bindings-restricted fragment (brTPF): the matches of the pattern under any of the rows,
+/// each row binding some of the variables named at the pattern's positions.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct BindingsRestriction {
+    /// The variable named at the subject, predicate and object positions, where one is.
+    pub position_variables: [Option<String>; 3],
+    /// The variables of the rows.
+    pub variables: Vec<String>,
+    /// One term or none (`UNDEF`) per variable, per row.
+    pub rows: Vec<Vec<Option<Term>>>,
+    /// The `values` parameter as given, for the links between pages.
+    values: String,
 }
 
 /// The value of `graph` that selects the default graph.
@@ -41,8 +62,10 @@ impl Selector {
         V: AsRef<str>,
     {
         let mut selector = Self::default();
-        let mut seen = [false; 5];
+        let mut seen = [false; 6];
         let mut page = 1;
+        let mut position_variables: [Option<String>; 3] = Default::default();
+        let mut values = None;
         for (key, value) in pairs {
             let value = value.as_ref().trim();
             let (slot, name) = match key.as_ref() {
@@ -51,10 +74,14 @@ impl Selector {
                 "object" => (2, "object"),
                 "graph" => (3, "graph"),
                 "page" => (4, "page"),
+                "values" => (5, "values"),
                 _ => continue,
             };
             if std::mem::replace(&mut seen[slot], true) {
                 return Err(SelectorError::Repeated { parameter: name });
+            }
+            if slot < 3 {
+                position_variables[slot] = variable_name(value);
             }
             match slot {
                 0 => selector.subject = parse_iri_position("subject", value)?,
@@ -69,10 +96,59 @@ impl Selector {
                         Some(iri) => Some(GraphSelection::Named(iri)),
                     }
                 }
-                _ => page = parse_page(value)?,
+                4 => page = parse_page(value)?,
+                _ => values = Some(value.to_owned()),
             }
         }
+        if let Some(values) = values {
+            selector.restriction = Some(parse_values(values, position_variables)?);
+        }
         Ok((selector, page))
+    }
+
+    /// The plain selectors a bindings-restricted one stands for: one per row, each position
+    /// whose variable the row binds set to the row's term, each selector once. A row that puts
+    /// a literal where only IRIs go matches nothing and gives none. Without a restriction,
+    /// the selector itself.
+    pub fn restricted_selectors(&self) -> Vec<Selector> {
+        let Some(restriction) = &self.restriction else {
+            return vec![self.clone()];
+        };
+        let plain = Selector {
+            restriction: None,
+            ..self.clone()
+        };
+        let mut selectors: Vec<Selector> = Vec::new();
+        for row in &restriction.rows {
+            let bound = |position: usize| -> Option<&Term> {
+                let name = restriction.position_variables[position].as_ref()?;
+                let column = restriction.variables.iter().position(|v| v == name)?;
+                row.get(column)?.as_ref()
+            };
+            let mut selector = plain.clone();
+            let iri = |term: Option<&Term>, current: &Option<NamedNode>| match term {
+                None => Some(current.clone()),
+                Some(Term::NamedNode(iri)) if current.is_none() => Some(Some(iri.clone())),
+                Some(_) => None,
+            };
+            let (Some(subject), Some(predicate)) = (
+                iri(bound(0), &selector.subject),
+                iri(bound(1), &selector.predicate),
+            ) else {
+                continue;
+            };
+            selector.subject = subject;
+            selector.predicate = predicate;
+            if let Some(object) = bound(2)
+                && selector.object.is_none()
+            {
+                selector.object = Some(object.clone());
+            }
+            if !selectors.contains(&selector) {
+                selectors.push(selector);
+            }
+        }
+        selectors
     }
 
     /// Whether this is a Quad Pattern Fragment selector.
@@ -84,14 +160,26 @@ impl Selector {
     /// specification writes it (before percent-encoding).
     pub(crate) fn parameters(&self) -> Vec<(&'static str, String)> {
         let mut parameters = Vec::new();
-        if let Some(subject) = &self.subject {
-            parameters.push(("subject", subject.as_str().to_owned()));
-        }
-        if let Some(predicate) = &self.predicate {
-            parameters.push(("predicate", predicate.as_str().to_owned()));
-        }
-        if let Some(object) = &self.object {
-            parameters.push(("object", object_parameter(object)));
+        // A restricted fragment names the variables its rows bind.
+        let variable = |position: usize| {
+            let name = self.restriction.as_ref()?.position_variables[position].as_ref()?;
+            Some(format!("?{name}"))
+        };
+        let positions = [
+            (
+                "subject",
+                self.subject.as_ref().map(|s| s.as_str().to_owned()),
+            ),
+            (
+                "predicate",
+                self.predicate.as_ref().map(|p| p.as_str().to_owned()),
+            ),
+            ("object", self.object.as_ref().map(object_parameter)),
+        ];
+        for (position, (name, value)) in positions.into_iter().enumerate() {
+            if let Some(value) = value.or_else(|| variable(position)) {
+                parameters.push((name, value));
+            }
         }
         match &self.graph {
             None => {}
@@ -102,7 +190,83 @@ impl Selector {
                 parameters.push(("graph", graph.as_str().to_owned()));
             }
         }
+        if let Some(restriction) = &self.restriction {
+            parameters.push(("values", restriction.values.clone()));
+        }
         parameters
+    }
+}
+
+/// The name of a variable position (`?name` or `$name`).
+fn variable_name(value: &str) -> Option<String> {
+    let name = value
+        .strip_prefix('?')
+        .or_else(|| value.strip_prefix('$'))?;
+    (!name.is_empty()).then(|| name.to_owned())
+}
+
+/// Reads `values` as the SPARQL `VALUES` clause it is without its keyword:
+/// `(?a ?b) { (<x> "y") (UNDEF <z>) }`.
+fn parse_values(
+    values: String,
+    position_variables: [Option<String>; 3],
+) -> Result<BindingsRestriction, SelectorError> {
+    let invalid = |reason: String| SelectorError::InvalidValues {
+        value: values.chars().take(200).collect(),
+        reason,
+    };
+    let query = spargebra::SparqlParser::new()
+        .parse_query(&format!("SELECT * WHERE {{ VALUES {values} }}"))
+        .map_err(|e| invalid(e.to_string()))?;
+    let spargebra::Query::Select { pattern, .. } = query else {
+        return Err(invalid("not a VALUES clause".to_owned()));
+    };
+    let mut pattern = &pattern;
+    while let GraphPattern::Project { inner, .. } = pattern {
+        pattern = inner;
+    }
+    let GraphPattern::Values {
+        variables,
+        bindings,
+    } = pattern
+    else {
+        return Err(invalid("not a VALUES clause".to_owned()));
+    };
+    if bindings.len() > MAX_BINDINGS {
+        return Err(SelectorError::TooManyBindings {
+            rows: bindings.len(),
+            max: MAX_BINDINGS,
+        });
+    }
+    let mut rows = Vec::with_capacity(bindings.len());
+    for row in bindings {
+        let mut terms = Vec::with_capacity(row.len());
+        for term in row {
+            terms.push(match term {
+                None => None,
+                Some(term) => {
+                    Some(ground_term(term).ok_or_else(|| {
+                        invalid(format!("`{term}` is neither an IRI nor a literal"))
+                    })?)
+                }
+            });
+        }
+        rows.push(terms);
+    }
+    Ok(BindingsRestriction {
+        position_variables,
+        variables: variables.iter().map(|v| v.as_str().to_owned()).collect(),
+        rows,
+        values,
+    })
+}
+
+fn ground_term(term: &GroundTerm) -> Option<Term> {
+    match term {
+        GroundTerm::NamedNode(iri) => Some(iri.clone().into()),
+        GroundTerm::Literal(literal) => Some(literal.clone().into()),
+        #[allow(unreachable_patterns)]
+        _ => None,
     }
 }
 

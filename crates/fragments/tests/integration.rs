@@ -1,7 +1,9 @@
 //! Selector parsing in every encoding the specification allows, and the controls of a page.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use belfort_fragments::{FragmentPageBuilder, GraphSelection, Selector, SelectorError};
+use belfort_fragments::{
+    FragmentPageBuilder, GraphSelection, MAX_BINDINGS, Selector, SelectorError,
+};
 use oxrdf::{Literal, NamedNode, Quad, Term};
 
 const ENDPOINT: &str = "https://data.example.org/fragments";
@@ -288,4 +290,86 @@ fn the_tree_profile_puts_the_hypermedia_first_and_each_member_whole_in_publicati
     let given: std::collections::BTreeSet<String> =
         triples.iter().map(ToString::to_string).collect();
     assert_eq!(all, given);
+}
+
+#[test]
+fn values_restrict_a_pattern_to_one_plain_selector_per_distinct_row() {
+    let (selector, page) = parse(&[
+        ("subject", "?o"),
+        ("predicate", "http://www.w3.org/ns/sosa/hasSimpleResult"),
+        ("object", "?v"),
+        (
+            "values",
+            r#"(?o ?x) { (<https://x.example/o/1> "a") (<https://x.example/o/2> UNDEF) (<https://x.example/o/1> "b") ("lit" "c") (UNDEF "d") }"#,
+        ),
+        ("page", "2"),
+    ])
+    .unwrap();
+    assert_eq!(page, 2);
+    let restriction = selector.restriction.as_ref().unwrap();
+    assert_eq!(
+        restriction.position_variables,
+        [Some("o".to_owned()), None, Some("v".to_owned())]
+    );
+    assert_eq!(restriction.rows.len(), 5);
+    let rows = selector.restricted_selectors();
+    let subjects: Vec<Option<&str>> = rows
+        .iter()
+        .map(|s| s.subject.as_ref().map(NamedNode::as_str))
+        .collect();
+    // o/1 twice gives one selector; a literal subject matches nothing; UNDEF leaves the
+    // position open.
+    assert_eq!(
+        subjects,
+        [
+            Some("https://x.example/o/1"),
+            Some("https://x.example/o/2"),
+            None
+        ]
+    );
+    assert!(rows.iter().all(|s| s.restriction.is_none()
+        && s.predicate.as_ref().map(NamedNode::as_str)
+            == Some("http://www.w3.org/ns/sosa/hasSimpleResult")
+        && s.object.is_none()));
+    // The page links keep the variables and the bindings.
+    let builder = FragmentPageBuilder::new("https://x.example/fragments", 10).unwrap();
+    let next = builder.page_iri(&selector, 3);
+    assert!(
+        next.as_str()
+            .starts_with("https://x.example/fragments?subject=%3Fo&predicate=http"),
+        "{next}"
+    );
+    assert!(
+        next.as_str().contains("&object=%3Fv&values=(%3Fo%20%3Fx)"),
+        "{next}"
+    );
+    assert!(next.as_str().ends_with("&page=3"), "{next}");
+}
+
+#[test]
+fn values_that_are_not_bindings_or_too_many_are_refused_with_the_reason() {
+    let refused = |values: &str| {
+        parse(&[("subject", "?s"), ("values", values)])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    assert!(refused("(?s) { (<a> }").starts_with("parameter `values`:"));
+    assert!(refused("} SELECT").starts_with("parameter `values`:"));
+    assert!(refused("(?s) { (_:b) }").starts_with("parameter `values`:"));
+    let rows: String = (0..=MAX_BINDINGS)
+        .map(|i| format!("(<https://x.example/{i}>) "))
+        .collect();
+    let error = refused(&format!("(?s) {{ {rows}}}"));
+    assert!(error.contains("101 rows"), "{error}");
+    let repeated = parse(&[("values", "(?s) {}"), ("values", "(?s) {}")]);
+    assert_eq!(
+        repeated.err(),
+        Some(SelectorError::Repeated {
+            parameter: "values"
+        })
+    );
+    // No rows: nothing can match.
+    let (selector, _) = parse(&[("subject", "?s"), ("values", "(?s) {}")]).unwrap();
+    assert!(selector.restricted_selectors().is_empty());
 }

@@ -4,8 +4,10 @@ use actix_web::http::header::{self, HeaderValue};
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use belfort_fragments::{FragmentDocument, GraphSelection, Selector, object_parameter};
-use belfort_store::{GraphSelector, QuadPattern};
-use oxrdf::{BlankNode, NamedNode, NamedOrBlankNode, Quad, Term};
+use std::collections::HashSet;
+
+use belfort_store::{GraphSelector, PatternCount, PatternPage, QuadPattern, StoreError};
+use oxrdf::{BlankNode, GraphName, NamedNode, NamedOrBlankNode, Quad, Term};
 
 use crate::error::ApiError;
 use crate::metrics::Metrics;
@@ -24,6 +26,9 @@ pub async fn fragment(
     let pairs = url::form_urlencoded::parse(request.query_string().as_bytes());
     let (selector, page) = Selector::from_query_pairs(pairs)
         .map_err(|e| ApiError::bad_request("invalid-selector", e.to_string()))?;
+    if selector.restriction.is_some() {
+        Metrics::bump(&state.metrics.restricted_fragment_requests);
+    }
     if page > state.config.max_page {
         return Err(ApiError::bad_request(
             "page-out-of-range",
@@ -47,24 +52,28 @@ pub async fn fragment(
         ));
     }
 
-    let pattern = QuadPattern {
-        subject: selector.subject.clone(),
-        predicate: selector.predicate.clone(),
-        object: selector.object.clone(),
-        graph: match &selector.graph {
-            None => GraphSelector::Any,
-            Some(GraphSelection::Default) => GraphSelector::Default,
-            Some(GraphSelection::Named(graph)) => GraphSelector::Named(graph.clone()),
-        },
-    };
     let page_size = state.fragments.page_size();
     let offset = (page - 1).saturating_mul(page_size as u64);
+    if selector.restriction.is_some() && offset + page_size as u64 > MAX_RESTRICTED_DEPTH {
+        return Err(ApiError::bad_request(
+            "page-out-of-range",
+            format!(
+                "page {page} of a bindings-restricted fragment is beyond its first {MAX_RESTRICTED_DEPTH} matches; send fewer bindings per request"
+            ),
+        ));
+    }
     let worker = state.clone();
+    let restricted = selector.restricted_selectors();
+    let is_restricted = selector.restriction.is_some();
     let (matches, (total, total_is_exact)) = web::block(move || {
+        if is_restricted {
+            return restricted_page(&worker, &restricted, offset, page_size);
+        }
+        let pattern = quad_pattern(&restricted[0]);
         let matches = worker.store.pattern_page(&pattern, offset, page_size)?;
         let cap = worker.config.exact_count_limit.max(page_size as u64);
         let total = worker.counts.count(&worker.store, &pattern, cap)?;
-        Ok::<_, belfort_store::StoreError>((matches, total))
+        Ok::<_, StoreError>((matches, total))
     })
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
@@ -96,6 +105,83 @@ pub async fn fragment(
     ))
 }
 
+/// Matches a bindings-restricted fragment pages through at most (its rows are meant to be
+/// selective: a client binding the results of another pattern).
+const MAX_RESTRICTED_DEPTH: u64 = 10_000;
+
+/// Each row's count is exact up to this many matches, else a floor.
+const ROW_COUNT_CAP: u64 = 10_000;
+
+fn quad_pattern(selector: &Selector) -> QuadPattern {
+    QuadPattern {
+        subject: selector.subject.clone(),
+        predicate: selector.predicate.clone(),
+        object: selector.object.clone(),
+        graph: match &selector.graph {
+            None => GraphSelector::Any,
+            Some(GraphSelection::Default) => GraphSelector::Default,
+            Some(GraphSelection::Named(graph)) => GraphSelector::Named(graph.clone()),
+        },
+    }
+}
+
+/// A page of a bindings-restricted fragment: the rows' matches one row after the other, each
+/// row's in the store's order, a statement matched under an earlier row left out. Reads only
+/// the rows up to the end of the page. The count is the sum of the rows' counts (exact for
+/// one row, else an estimate: a statement can match under several rows).
+fn restricted_page(
+    state: &AppState,
+    rows: &[Selector],
+    offset: u64,
+    page_size: usize,
+) -> Result<(PatternPage, (u64, bool)), StoreError> {
+    let offset = usize::try_from(offset).unwrap_or(usize::MAX);
+    let wanted = offset.saturating_add(page_size).saturating_add(1);
+    let by_graph = rows.first().is_some_and(Selector::is_quad_pattern);
+    let mut seen = HashSet::new();
+    let mut quads = Vec::new();
+    let (mut total, mut exact) = (0u64, rows.len() <= 1);
+    for row in rows {
+        let pattern = quad_pattern(row);
+        match state.store.count_pattern(&pattern, ROW_COUNT_CAP)? {
+            PatternCount::Exact(count) => total = total.saturating_add(count),
+            PatternCount::AtLeast(floor) => {
+                total = total.saturating_add(floor);
+                exact = false;
+            }
+        }
+        let mut read = 0u64;
+        while quads.len() < wanted {
+            let page = state
+                .store
+                .pattern_page(&pattern, read, wanted - quads.len())?;
+            let got = page.quads.len();
+            read += got as u64;
+            for quad in page.quads {
+                let key = if by_graph {
+                    quad.clone()
+                } else {
+                    Quad::new(
+                        quad.subject.clone(),
+                        quad.predicate.clone(),
+                        quad.object.clone(),
+                        GraphName::DefaultGraph,
+                    )
+                };
+                if seen.insert(key) {
+                    quads.push(quad);
+                }
+            }
+            if !page.has_more || got == 0 {
+                break;
+            }
+        }
+    }
+    let has_more = quads.len() > offset.saturating_add(page_size);
+    let quads = quads.into_iter().skip(offset).take(page_size).collect();
+    Ok((PatternPage { quads, has_more }, (total, exact)))
+}
+
 fn with_canonical_link(mut response: HttpResponse, page_iri: &NamedNode) -> HttpResponse {
     if page_iri.as_str().len() < 8 * 1024
         && let Ok(value) =
@@ -118,7 +204,7 @@ fn skolemise(quad: Quad, genid: &str) -> Quad {
         other => other.clone(),
     };
     let graph_name = match &quad.graph_name {
-        oxrdf::GraphName::BlankNode(node) => skolem(node).into(),
+        GraphName::BlankNode(node) => skolem(node).into(),
         other => other.clone(),
     };
     Quad::new(subject, quad.predicate, object, graph_name)
@@ -162,7 +248,7 @@ fn fragment_html(state: &AppState, selector: &Selector, document: &FragmentDocum
         let subject: Term = quad.subject.clone().into();
         let graph_cell = if selector.is_quad_pattern() {
             match &quad.graph_name {
-                oxrdf::GraphName::NamedNode(graph) => {
+                GraphName::NamedNode(graph) => {
                     format!(
                         "<td>{}</td>",
                         html::term(&graph.clone().into(), &endpoint, "graph")

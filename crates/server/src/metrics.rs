@@ -11,6 +11,7 @@ use crate::AppState;
 #[derive(Default)]
 pub struct Metrics {
     pub fragment_requests: AtomicU64,
+    pub restricted_fragment_requests: AtomicU64,
     pub sparql_queries: AtomicU64,
     pub sparql_timeouts: AtomicU64,
     pub sparql_rejected_overload: AtomicU64,
@@ -35,6 +36,11 @@ pub async fn report(state: web::Data<AppState>) -> HttpResponse {
             "belfort_fragment_requests_total",
             "Triple/Quad Pattern Fragment pages served.",
             &m.fragment_requests,
+        ),
+        (
+            "belfort_restricted_fragment_requests_total",
+            "Bindings-restricted fragment pages (brTPF, the values parameter) served.",
+            &m.restricted_fragment_requests,
         ),
         (
             "belfort_sparql_queries_total",

@@ -908,3 +908,110 @@ fn dumps_beyond_the_limit_get_429_and_a_client_that_leaves_frees_its_slot() {
         std::thread::sleep(Duration::from_millis(200));
     }
 }
+
+/// Every data triple of a fragment, page after page through `hydra:next`.
+fn all_pages(running: &Running, first: &str) -> (Vec<String>, u64, usize) {
+    let mut url = first.to_owned();
+    let (mut data, mut pages) = (Vec::new(), 0);
+    let total = loop {
+        pages += 1;
+        let response = running.get_url(&url, "application/trig");
+        assert_eq!(response.status(), 200, "{url}");
+        let dataset = parse(response, RdfFormat::TriG);
+        data.extend(
+            dataset
+                .iter()
+                .filter(|q| q.graph_name.is_default_graph())
+                .map(|q| format!("{} {} {}", q.subject, q.predicate, q.object)),
+        );
+        let about = |p: &str| -> Vec<Term> {
+            dataset
+                .iter()
+                .filter(|q| !q.graph_name.is_default_graph() && q.predicate.as_str() == p)
+                .map(|q| q.object.into_owned())
+                .collect()
+        };
+        let total = integer(&about(&format!("{HYDRA}totalItems"))[0]);
+        match about(&format!("{HYDRA}next")).first() {
+            Some(next) => url = next.to_string().trim_matches(['<', '>']).to_owned(),
+            None => break total,
+        }
+    };
+    (data, total, pages)
+}
+
+#[test]
+fn a_bindings_restricted_fragment_pages_through_the_union_of_its_rows_each_triple_once() {
+    let running = Running::start(25, config());
+    let (types, _, _) = all_pages(
+        &running,
+        &running.url(&fragment_path(RDF_TYPE, OBSERVATION)),
+    );
+    let observations: Vec<String> = types
+        .iter()
+        .filter_map(|t| t.split(' ').next())
+        .map(str::to_owned)
+        .take(3)
+        .collect();
+    assert_eq!(observations.len(), 3);
+    let about = |subject: &str| {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("subject", subject.trim_matches(['<', '>']))
+            .finish();
+        all_pages(&running, &running.url(&format!("/fragments?{query}"))).0
+    };
+    let mut expected: Vec<String> = observations.iter().flat_map(|o| about(o)).collect();
+    expected.sort();
+    let restricted = |values: &str| {
+        let query: String = url::form_urlencoded::Serializer::new(String::new())
+            .append_pair("subject", "?o")
+            .append_pair("predicate", "?p")
+            .append_pair("object", "?x")
+            .append_pair("values", values)
+            .finish();
+        running.url(&format!("/fragments?{query}"))
+    };
+    // Three observations, the first twice, and a row whose matches are all already in.
+    let values = format!(
+        "(?o ?p) {{ ({a} UNDEF) ({b} UNDEF) ({a} UNDEF) ({c} UNDEF) ({a} <{RDF_TYPE}>) }}",
+        a = observations[0],
+        b = observations[1],
+        c = observations[2]
+    );
+    let (mut data, total, pages) = all_pages(&running, &restricted(&values));
+    let served = data.len();
+    data.sort();
+    data.dedup();
+    assert_eq!(data.len(), served, "a triple served twice");
+    assert_eq!(data, expected);
+    assert!(
+        expected.len() > 20 && pages == expected.len().div_ceil(10),
+        "{} triples in {pages} pages",
+        expected.len()
+    );
+    // The rows' counts added up: the rdf:type row counts its triples again.
+    let types_of_a = expected
+        .iter()
+        .filter(|t| t.starts_with(&format!("{} <{RDF_TYPE}>", observations[0])))
+        .count();
+    assert!(types_of_a >= 1);
+    assert_eq!(total, (expected.len() + types_of_a) as u64);
+
+    // No rows: an empty fragment; rows of nothing but literals in an IRI position: the same.
+    let (data, total, _) = all_pages(&running, &restricted("(?o) {}"));
+    assert!(data.is_empty() && total == 0);
+    let (data, _, _) = all_pages(&running, &restricted("(?o) { (\"not an IRI\") }"));
+    assert!(data.is_empty());
+
+    // Not bindings, or too many: 400 with the reason.
+    for values in ["(?o) { (<a> }".to_owned(), {
+        let rows: String = (0..=100)
+            .map(|i| format!("(<https://x.example/{i}>) "))
+            .collect();
+        format!("(?o) {{ {rows}}}")
+    }] {
+        let response = running.get_url(&restricted(&values), "text/turtle");
+        assert_eq!(response.status(), 400);
+        assert_eq!(problem_code(response), "invalid-selector");
+    }
+}

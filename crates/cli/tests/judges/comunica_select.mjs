@@ -1,12 +1,14 @@
 // Runs a SPARQL SELECT query with Comunica over a Triple Pattern Fragments interface and prints
 // the solutions as JSON: one object per solution, each bound variable as an N-Triples term.
-// Usage: node comunica_select.mjs TPF_URL QUERY_FILE
+// Usage: node comunica_select.mjs TPF_URL QUERY_FILE [brtpf]
+// With `brtpf`, the interface is read as bindings-restricted (the `values` parameter): the
+// joins send blocks of bindings instead of one request per binding.
 import { readFileSync } from 'node:fs';
 import { QueryEngine } from '@comunica/query-sparql';
 
-const [url, queryFile] = process.argv.slice(2);
+const [url, queryFile, sourceType] = process.argv.slice(2);
 if (!url || !queryFile) {
-  console.error('usage: node comunica_select.mjs TPF_URL QUERY_FILE');
+  console.error('usage: node comunica_select.mjs TPF_URL QUERY_FILE [brtpf]');
   process.exit(2);
 }
 
@@ -25,7 +27,7 @@ function term(t) {
 
 const engine = new QueryEngine();
 const stream = await engine.queryBindings(readFileSync(queryFile, 'utf8'), {
-  sources: [url],
+  sources: [sourceType === 'brtpf' ? { type: 'brtpf', value: url } : url],
   lenient: false,
 });
 const rows = [];
