@@ -58,17 +58,24 @@ for size in "$@"; do
     "$TARGET/belfort-serve-bench" crawl "$base$(head -1 "$WORK/paths-$size/type_first.$server.txt")"
   done
   if [ -n "${TPF_QUERY:-}" ]; then
-    for server in belfort serverjs; do
-      if [ $server = belfort ]; then url=http://127.0.0.1:$BF_PORT/fragments; else url=http://127.0.0.1:$LDF_PORT/sosa; fi
+    # belfort-brtpf: Comunica reading Belfort's fragments as bindings-restricted (brTPF), which
+    # Server.js does not offer.
+    for server in belfort belfort-brtpf serverjs; do
+      mode=tpf
+      case $server in
+        belfort) url=http://127.0.0.1:$BF_PORT/fragments ;;
+        belfort-brtpf) url=http://127.0.0.1:$BF_PORT/fragments; mode=brtpf ;;
+        *) url=http://127.0.0.1:$LDF_PORT/sosa ;;
+      esac
       start=$(date +%s.%N)
       # A query Comunica does not finish (it may pick a bind join of tens of thousands of
       # requests, or run out of heap) is reported as such; the benchmark goes on.
-      if timeout "${COMUNICA_SECONDS:-300}" node "$HERE/../crates/cli/tests/judges/comunica_select.mjs" "$url" "$TPF_QUERY" > "$WORK/comunica-$size-$server.json" 2> "$WORK/comunica-$size-$server.log"; then
+      if timeout "${COMUNICA_SECONDS:-300}" node "$HERE/../crates/cli/tests/judges/comunica_select.mjs" "$url" "$TPF_QUERY" "$mode" > "$WORK/comunica-$size-$server.json" 2> "$WORK/comunica-$size-$server.log"; then
         rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/comunica-$size-$server.json")
       else
         rows="none (did not finish, see $WORK/comunica-$size-$server.log)"
       fi
-      printf 'comunica %-4s %-9s seconds %.1f rows %s\n' "$size" "$server" "$(echo "$(date +%s.%N) - $start" | bc)" "$rows"
+      printf 'comunica %-4s %-13s seconds %.1f rows %s\n' "$size" "$server" "$(echo "$(date +%s.%N) - $start" | bc)" "$rows"
     done
   fi
   wait_for "http://127.0.0.1:$OX_PORT/"

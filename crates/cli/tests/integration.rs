@@ -611,6 +611,9 @@ const RESEARCHER_QUERIES: &[&str] = &[
     "SELECT ?f ?wkt WHERE { ?f geo:hasGeometry ?g . ?g geo:asWKT ?wkt }",
     // Values with their units, for PM10.
     "SELECT ?o ?n ?u WHERE { ?o sosa:observedProperty pollutant:5 ; sosa:hasResult ?r . ?r qudt:numericValue ?n ; qudt:hasUnit ?u }",
+    // When every observation was made, and by which sensor (both patterns span many pages:
+    // a client binding one into the other reads all pages of the first).
+    "SELECT ?o ?s ?t WHERE { ?o sosa:madeBySensor ?s ; sosa:resultTime ?t }",
     // Every observation of a city's sensors with the payload it came from.
     "SELECT ?o ?payload WHERE { ?s bf:city <https://data.example.org/id/city/antwerpen> . ?o sosa:madeBySensor ?s ; prov:wasDerivedFrom ?payload . ?payload a bf:Payload }",
 ];

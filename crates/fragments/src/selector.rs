@@ -30,6 +30,9 @@ pub struct Selector {
     /// `None` for a Triple Pattern Fragment (data of every graph as triples); `Some` for a
     /// Quad Pattern Fragment restricted to one graph.
     pub graph: Option<GraphSelection>,
+    /// The variable named at the subject, predicate and object positions (`?o`), where the
+    /// request names one: the page IRIs repeat it, so that they are the URLs a client asked for.
+    pub variables: [Option<String>; 3],
     /// Bindings that restrict the pattern's variables (brTPF), when the request gives `values`.
     pub restriction: Option<BindingsRestriction>,
 }
@@ -38,8 +41,6 @@ pub struct Selector {
 /// each row binding some of the variables named at the pattern's positions.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct BindingsRestriction {
-    /// The variable named at the subject, predicate and object positions, where one is.
-    pub position_variables: [Option<String>; 3],
     /// The variables of the rows.
     pub variables: Vec<String>,
     /// One term or none (`UNDEF`) per variable, per row.
@@ -64,7 +65,6 @@ impl Selector {
         let mut selector = Self::default();
         let mut seen = [false; 6];
         let mut page = 1;
-        let mut position_variables: [Option<String>; 3] = Default::default();
         let mut values = None;
         for (key, value) in pairs {
             let value = value.as_ref().trim();
@@ -81,7 +81,7 @@ impl Selector {
                 return Err(SelectorError::Repeated { parameter: name });
             }
             if slot < 3 {
-                position_variables[slot] = variable_name(value);
+                selector.variables[slot] = variable_name(value);
             }
             match slot {
                 0 => selector.subject = parse_iri_position("subject", value)?,
@@ -101,7 +101,7 @@ impl Selector {
             }
         }
         if let Some(values) = values {
-            selector.restriction = Some(parse_values(values, position_variables)?);
+            selector.restriction = Some(parse_values(values)?);
         }
         Ok((selector, page))
     }
@@ -121,7 +121,7 @@ impl Selector {
         let mut selectors: Vec<Selector> = Vec::new();
         for row in &restriction.rows {
             let bound = |position: usize| -> Option<&Term> {
-                let name = restriction.position_variables[position].as_ref()?;
+                let name = self.variables[position].as_ref()?;
                 let column = restriction.variables.iter().position(|v| v == name)?;
                 row.get(column)?.as_ref()
             };
@@ -160,9 +160,9 @@ impl Selector {
     /// specification writes it (before percent-encoding).
     pub(crate) fn parameters(&self) -> Vec<(&'static str, String)> {
         let mut parameters = Vec::new();
-        // A restricted fragment names the variables its rows bind.
+        // Variables as the request named them.
         let variable = |position: usize| {
-            let name = self.restriction.as_ref()?.position_variables[position].as_ref()?;
+            let name = self.variables[position].as_ref()?;
             Some(format!("?{name}"))
         };
         let positions = [
@@ -207,10 +207,7 @@ fn variable_name(value: &str) -> Option<String> {
 
 /// Reads `values` as the SPARQL `VALUES` clause it is without its keyword:
 /// `(?a ?b) { (<x> "y") (UNDEF <z>) }`.
-fn parse_values(
-    values: String,
-    position_variables: [Option<String>; 3],
-) -> Result<BindingsRestriction, SelectorError> {
+fn parse_values(values: String) -> Result<BindingsRestriction, SelectorError> {
     let invalid = |reason: String| SelectorError::InvalidValues {
         value: values.chars().take(200).collect(),
         reason,
@@ -254,7 +251,6 @@ fn parse_values(
         rows.push(terms);
     }
     Ok(BindingsRestriction {
-        position_variables,
         variables: variables.iter().map(|v| v.as_str().to_owned()).collect(),
         rows,
         values,

@@ -16,8 +16,20 @@ fn parse(pairs: &[(&str, &str)]) -> Result<(Selector, u64), SelectorError> {
 #[test]
 fn variables_are_absent_empty_or_question_marked() {
     let (selector, page) = parse(&[("subject", ""), ("predicate", "?p"), ("page", "")]).unwrap();
-    assert_eq!(selector, Selector::default());
+    assert_eq!(
+        selector,
+        Selector {
+            variables: [None, Some("p".to_owned()), None],
+            ..Selector::default()
+        }
+    );
     assert_eq!(page, 1);
+    // The page IRIs name the variable as the request did.
+    let builder = FragmentPageBuilder::new(ENDPOINT, 10).unwrap();
+    assert_eq!(
+        builder.page_iri(&selector, 2).as_str(),
+        format!("{ENDPOINT}?predicate=%3Fp&page=2")
+    );
 }
 
 #[test]
@@ -308,7 +320,7 @@ fn values_restrict_a_pattern_to_one_plain_selector_per_distinct_row() {
     assert_eq!(page, 2);
     let restriction = selector.restriction.as_ref().unwrap();
     assert_eq!(
-        restriction.position_variables,
+        selector.variables,
         [Some("o".to_owned()), None, Some("v".to_owned())]
     );
     assert_eq!(restriction.rows.len(), 5);
