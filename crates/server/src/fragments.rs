@@ -109,8 +109,9 @@ pub async fn fragment(
 /// selective: a client binding the results of another pattern).
 const MAX_RESTRICTED_DEPTH: u64 = 10_000;
 
-/// Each row's count is exact up to this many matches, else a floor.
-const ROW_COUNT_CAP: u64 = 10_000;
+/// Each row's count is exact up to this many matches, else a floor: a request of 100
+/// unselective rows counts at most 100 000 matches.
+const ROW_COUNT_CAP: u64 = 1_000;
 
 fn quad_pattern(selector: &Selector) -> QuadPattern {
     QuadPattern {
