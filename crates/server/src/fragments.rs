@@ -63,13 +63,15 @@ pub async fn fragment(
         ));
     }
     let worker = state.clone();
-    let restricted = selector.restricted_selectors();
-    let is_restricted = selector.restriction.is_some();
+    let rows = selector
+        .restriction
+        .is_some()
+        .then(|| selector.restricted_selectors());
+    let pattern = quad_pattern(&selector);
     let (matches, (total, total_is_exact)) = web::block(move || {
-        if is_restricted {
-            return restricted_page(&worker, &restricted, offset, page_size);
+        if let Some(rows) = rows {
+            return restricted_page(&worker, &rows, offset, page_size);
         }
-        let pattern = quad_pattern(&restricted[0]);
         let matches = worker.store.pattern_page(&pattern, offset, page_size)?;
         let cap = worker.config.exact_count_limit.max(page_size as u64);
         let total = worker.counts.count(&worker.store, &pattern, cap)?;
