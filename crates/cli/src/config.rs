@@ -106,6 +106,8 @@ pub struct StoreEntry {
     pub timeout_seconds: Option<u64>,
     /// How often a failed request is tried again.
     pub retries: Option<u32>,
+    /// Seconds a write waits for another process's write to the same engine to end.
+    pub writer_wait_seconds: Option<u64>,
 }
 
 /// Where the data lives (validated).
@@ -165,6 +167,9 @@ impl StoreConfig {
                 }
                 if let Some(retries) = entry.retries {
                     connection.retries = retries;
+                }
+                if let Some(seconds) = entry.writer_wait_seconds {
+                    connection.writer_wait = std::time::Duration::from_secs(seconds);
                 }
                 // Credentials never live in the file.
                 if let Ok(user) = std::env::var("BELFORT_SPARQL_USER") {

@@ -26,6 +26,8 @@ pub struct EngineConnection {
     pub retries: u32,
     /// A response body larger than this is refused.
     pub max_response_bytes: u64,
+    /// How long a write waits for another process's write to the same engine to end.
+    pub writer_wait: Duration,
 }
 
 impl EngineConnection {
@@ -39,6 +41,7 @@ impl EngineConnection {
             request_timeout: Duration::from_secs(120),
             retries: 3,
             max_response_bytes: 512 * 1024 * 1024,
+            writer_wait: Duration::from_secs(600),
         }
     }
 }

@@ -23,6 +23,10 @@ use spargebra::{Query, SparqlParser};
 use crate::client::{EngineClient, EngineConnection, EngineResponse};
 use crate::codec::EngineKind;
 
+mod writer_lease;
+
+use writer_lease::Claimant;
+
 /// Triples per staging graph: one Graph Store request each.
 const STAGING_PART_TRIPLES: usize = 50_000;
 /// Subjects per lookup query (`VALUES`): keeps every answer far below an engine's row cap.
@@ -59,8 +63,9 @@ pub struct SparqlStore {
     internal_prefix: String,
     /// Where quads of the default graph are kept (the engine's default graph is a union).
     default_graph: NamedNode,
-    /// One writer per process; see the README for several writers.
+    /// One writer per process; between processes, the lease in the engine.
     writer: Mutex<()>,
+    claimant: Claimant,
     version: Mutex<Option<(Instant, u64)>>,
 }
 
@@ -80,6 +85,7 @@ impl SparqlStore {
             internal_prefix: format!("{iri_base}graph/_store/"),
             default_graph,
             writer: Mutex::new(()),
+            claimant: Claimant::this_process(),
             version: Mutex::new(None),
         };
         store.select("SELECT ?x WHERE { BIND(1 AS ?x) }", None)?;
@@ -307,13 +313,6 @@ impl SparqlStore {
             );
         }
         Ok(tails)
-    }
-
-    /// One writer per process. A poisoned lock only means another writer panicked.
-    fn lock_writer(&self) -> std::sync::MutexGuard<'_, ()> {
-        self.writer
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Publishes `quads` with, when given, the filing of members (published now) into their
@@ -589,21 +588,25 @@ fn solution_term(row: &[Option<Term>], index: Option<usize>) -> Option<Term> {
 }
 
 impl ObservationStore for SparqlStore {
+    /// The plan (what is new), the filing and the publication all happen under the writer
+    /// lease, so that a writer in another process never plans against a store that changes
+    /// under it.
     fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
-        let _writer = self.lock_writer();
-        let event_streams = batch.event_streams.clone();
-        let IngestPlan {
-            quads,
-            mut outcome,
-            new_members,
-            graph,
-        } = plan_ingest(batch, |iris, _, graph| self.stored_results(iris, graph))?;
-        let filing = event_streams
-            .as_ref()
-            .filter(|_| !new_members.is_empty())
-            .map(|indexing| (indexing, new_members.as_slice(), &graph));
-        outcome.quads_written = self.file_and_publish(quads, filing)?;
-        Ok(outcome)
+        self.hold_writer(|| {
+            let event_streams = batch.event_streams.clone();
+            let IngestPlan {
+                quads,
+                mut outcome,
+                new_members,
+                graph,
+            } = plan_ingest(batch, |iris, _, graph| self.stored_results(iris, graph))?;
+            let filing = event_streams
+                .as_ref()
+                .filter(|_| !new_members.is_empty())
+                .map(|indexing| (indexing, new_members.as_slice(), &graph));
+            outcome.quads_written = self.file_and_publish(quads, filing)?;
+            Ok(outcome)
+        })
     }
 
     fn query(&self, query: &str, options: &QueryOptions) -> Result<QueryAnswer, StoreError> {
@@ -714,17 +717,18 @@ impl ObservationStore for SparqlStore {
         graph: &GraphName,
         members: &[NamedNode],
     ) -> Result<u64, StoreError> {
-        let _writer = self.lock_writer();
-        let filed = event_streams::members_to_file(indexing, members);
-        self.file_and_publish(Vec::new(), Some((indexing, &filed, graph)))?;
-        Ok(filed.len() as u64)
+        self.hold_writer(|| {
+            let filed = event_streams::members_to_file(indexing, members);
+            self.file_and_publish(Vec::new(), Some((indexing, &filed, graph)))?;
+            Ok(filed.len() as u64)
+        })
     }
 
-    /// Published in parts of [`IMPORT_PART_QUADS`], each all or nothing; a failed import
+    /// Published in parts of [`IMPORT_PART_QUADS`], each all or nothing and each under the
+    /// writer lease (other writers may take turns between parts); a failed import
     /// leaves whole parts visible, and running it again completes it (set semantics). Quads of
     /// another store's bookkeeping graphs are not imported.
     fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
-        let _writer = self.lock_writer();
         let mut count = 0u64;
         let mut part = Vec::with_capacity(IMPORT_PART_QUADS);
         for quad in belfort_store::read_dump(format, input) {
@@ -737,11 +741,12 @@ impl ObservationStore for SparqlStore {
             }
             part.push(quad);
             if part.len() == IMPORT_PART_QUADS {
-                self.publish(std::mem::take(&mut part))?;
+                let full = std::mem::take(&mut part);
+                self.hold_writer(|| self.publish(full))?;
             }
         }
         if !part.is_empty() {
-            self.publish(part)?;
+            self.hold_writer(|| self.publish(part))?;
         }
         Ok(count)
     }

@@ -269,3 +269,152 @@ fn a_batch_larger_than_one_engine_transaction_fails_clearly_and_leaves_nothing()
         "{staged}"
     );
 }
+
+/// The rows of a SELECT sent straight to the engine, each row's values joined by spaces.
+fn engine_rows(engine: &Virtuoso, query: &str) -> Vec<String> {
+    let answer: serde_json::Value = reqwest::blocking::Client::new()
+        .post(engine.query_url())
+        .header("Accept", "application/sparql-results+json")
+        .form(&[("query", query)])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let variables: Vec<String> = answer["head"]["vars"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    answer["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| {
+            variables
+                .iter()
+                .map(|v| row[v]["value"].as_str().unwrap_or("-").to_owned())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .collect()
+}
+
+fn engine_update(engine: &Virtuoso, update: &str) {
+    let response = reqwest::blocking::Client::new()
+        .post(engine.query_url())
+        .form(&[("update", update)])
+        .send()
+        .unwrap();
+    assert!(
+        response.status().is_success(),
+        "{}",
+        response.text().unwrap()
+    );
+}
+
+const WRITER_GRAPH: &str = "https://data.example.org/id/graph/_store/writer";
+
+fn claims_left(engine: &Virtuoso) -> Vec<String> {
+    engine_rows(
+        engine,
+        &format!("SELECT ?claim WHERE {{ GRAPH <{WRITER_GRAPH}> {{ ?claim ?p ?o }} }}"),
+    )
+}
+
+/// A claim on the store as another writer would leave it: held by `holder`, its lease ending
+/// `lease_ms` milliseconds from now.
+fn claim_as(engine: &Virtuoso, holder: &str, lease_ms: i64) {
+    let until = Utc::now().timestamp_millis() + lease_ms;
+    engine_update(
+        engine,
+        &format!(
+            "INSERT DATA {{ GRAPH <{WRITER_GRAPH}> {{ <{WRITER_GRAPH}/other> <https://w3id.org/belfort/ns#writerLeaseUntil> {until} ; <https://w3id.org/belfort/ns#writerHeldBy> \"{holder}\" }} }}"
+        ),
+    );
+}
+
+#[test]
+fn writers_in_parallel_take_turns_so_that_no_page_overflows_and_no_member_is_filed_twice() {
+    const WRITERS: usize = 3;
+    const BATCHES: i64 = 6;
+    const PER_BATCH: i64 = 10;
+    let engine = Virtuoso::start();
+    // One connection each, as separate processes would have.
+    let stores: Vec<SparqlStore> = (0..WRITERS)
+        .map(|_| SparqlStore::connect(engine.connection(), engine.kind(), BASE).unwrap())
+        .collect();
+    std::thread::scope(|scope| {
+        for (writer, store) in stores.iter().enumerate() {
+            scope.spawn(move || {
+                let sensor = format!("writer-{writer}");
+                for round in 1..=BATCHES {
+                    let mut all = observations(round * PER_BATCH, &sensor);
+                    let new = all.split_off(usize::try_from((round - 1) * PER_BATCH).unwrap());
+                    let outcome = store.ingest(batch(new)).unwrap();
+                    assert_eq!(outcome.new_observations, PER_BATCH as u64);
+                }
+            });
+        }
+    });
+    let total = WRITERS as i64 * BATCHES * PER_BATCH;
+    assert_eq!(stores[0].count_observations().unwrap(), total as u64);
+    let index = format!("{BASE}graph/ldes");
+    for stream in ["all", "gent/traffic"] {
+        let pages = engine_rows(
+            &engine,
+            &format!(
+                "SELECT ?page (COUNT(?member) AS ?members) WHERE {{ GRAPH <{index}> {{ ?page <https://w3id.org/tree#member> ?member }} FILTER(STRSTARTS(STR(?page), \"{BASE}ldes/{stream}/\")) }} GROUP BY ?page"
+            ),
+        );
+        let mut filed = 0;
+        for page in &pages {
+            let members: i64 = page.rsplit(' ').next().unwrap().parse().unwrap();
+            assert!(members <= 7, "{stream}: page over its size of 7: {page}");
+            filed += members;
+        }
+        assert_eq!(filed, total, "{stream}: every observation filed once");
+    }
+    assert_eq!(claims_left(&engine), Vec::<String>::new());
+}
+
+#[test]
+fn a_writer_waits_for_a_live_claim_and_removes_one_its_holder_left_behind() {
+    let engine = Virtuoso::start();
+    let mut patient = engine.connection();
+    patient.writer_wait = std::time::Duration::from_secs(60);
+    let store = SparqlStore::connect(patient, engine.kind(), BASE).unwrap();
+    let mut hasty = engine.connection();
+    hasty.writer_wait = std::time::Duration::from_millis(500);
+    let impatient = SparqlStore::connect(hasty, engine.kind(), BASE).unwrap();
+
+    // A writer on another machine, its lease running for 3 more seconds: a writer that may
+    // wait half a second gives up, naming it; one that may wait a minute goes on after it.
+    claim_as(&engine, "elsewhere 4242", 3_000);
+    let error = impatient.ingest(batch(observations(3, "a"))).unwrap_err();
+    assert!(
+        matches!(&error, StoreError::WriterBusy { holder, .. } if holder == "elsewhere 4242"),
+        "{error}"
+    );
+    assert_eq!(impatient.count_observations().unwrap(), 0);
+    let started = std::time::Instant::now();
+    store.ingest(batch(observations(3, "a"))).unwrap();
+    assert!(
+        started.elapsed() >= std::time::Duration::from_secs(1),
+        "went ahead while the lease stood: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(store.count_observations().unwrap(), 3);
+    assert_eq!(claims_left(&engine), Vec::<String>::new());
+
+    // A writer of this host that was killed: its lease has an hour to run, yet the next
+    // writer removes its claim at once.
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap();
+    let mut ended = std::process::Command::new("true").spawn().unwrap();
+    let pid = ended.id();
+    ended.wait().unwrap();
+    claim_as(&engine, &format!("{} {pid}", host.trim()), 3_600_000);
+    impatient.ingest(batch(observations(6, "a"))).unwrap();
+    assert_eq!(impatient.count_observations().unwrap(), 6);
+    assert_eq!(claims_left(&engine), Vec::<String>::new());
+}

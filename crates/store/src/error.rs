@@ -77,4 +77,16 @@ pub enum StoreError {
     /// header); it is never passed on as complete.
     #[error("the SPARQL engine returned an incomplete answer: {0}")]
     Incomplete(String),
+    /// Another writer held a shared store for longer than this one may wait.
+    #[error(
+        "another writer holds the store ({holder}, its lease runs to {until}); waited {waited_seconds} s: try again when it is done"
+    )]
+    WriterBusy {
+        /// The other writer: `host process-id`.
+        holder: String,
+        /// When its lease ends unless renewed.
+        until: String,
+        /// How long this writer waited.
+        waited_seconds: u64,
+    },
 }

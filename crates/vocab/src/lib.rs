@@ -456,6 +456,11 @@ vocabulary!(
     STORE_VERSION = "storeVersion",
     /// When a batch was staged in a remote store.
     STAGED_AT = "stagedAt",
+    /// Until when a writer's claim on a remote store stands unless renewed (milliseconds since
+    /// the Unix epoch).
+    WRITER_LEASE_UNTIL = "writerLeaseUntil",
+    /// Who claimed a remote store for writing: host name and process id.
+    WRITER_HELD_BY = "writerHeldBy",
     /// The datatype under which a remote engine that rewrites `geo:wktLiteral` values keeps
     /// them verbatim.
     VERBATIM_WKT_LITERAL = "verbatimWktLiteral",
