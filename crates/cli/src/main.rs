@@ -88,11 +88,16 @@ struct ServeArgs {
     /// Megabytes of rendered fragment pages kept in memory (0: none).
     #[arg(long, env = "BELFORT_PAGE_CACHE_MB", default_value_t = 64)]
     page_cache_mb: usize,
+    /// Megabytes of closed event-stream pages kept on disk once rendered, under
+    /// DATA/kept-pages (0: none).
+    #[arg(long, env = "BELFORT_KEPT_PAGES_MB", default_value_t = 4096)]
+    kept_pages_mb: u64,
 }
 
 impl ServeArgs {
     fn server_config(
         &self,
+        data: &Path,
         iri_base: &str,
         event_streams: &config::EventStreams,
     ) -> anyhow::Result<ServerConfig> {
@@ -112,6 +117,8 @@ impl ServeArgs {
             max_results: self.max_results.max(1),
             max_concurrent_queries: self.max_queries.max(1),
             page_cache_bytes: self.page_cache_mb.saturating_mul(1024 * 1024),
+            kept_pages_dir: Some(data.join("kept-pages")),
+            kept_pages_bytes: self.kept_pages_mb.saturating_mul(1024 * 1024),
             workers: std::thread::available_parallelism().map_or(2, |n| n.get()),
             event_streams: EventStreamSettings {
                 polling_interval: event_streams.polling_interval,
@@ -127,9 +134,10 @@ impl ServeArgs {
 fn serve(
     store: Arc<dyn ObservationStore>,
     config: &Config,
+    data: &Path,
     args: &ServeArgs,
 ) -> anyhow::Result<()> {
-    let config = args.server_config(config.minter.base(), &config.event_streams)?;
+    let config = args.server_config(data, config.minter.base(), &config.event_streams)?;
     let server = RunningServer::start(store, config, &args.bind)?;
     println!("{}/", server.public_base());
     std::io::stdout().flush()?;
@@ -362,7 +370,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
             if harvest_only {
                 return Ok(exit_code(&reports));
             }
-            serve(store, &config, &serve_args)?;
+            serve(store, &config, &data.data, &serve_args)?;
             Ok(0)
         }
         Command::Serve {
@@ -372,7 +380,7 @@ fn run(command: Command) -> anyhow::Result<u8> {
         } => {
             let config = config.load(&catalogue)?;
             let store = open_store(&data.data, &config)?;
-            serve(store, &config, &serve_args)?;
+            serve(store, &config, &data.data, &serve_args)?;
             Ok(0)
         }
         Command::Harvest {

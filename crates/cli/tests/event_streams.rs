@@ -476,6 +476,81 @@ fn a_closed_page_never_changes_and_an_open_one_says_so() {
     assert!(members >= 10 * (pages.len() - 1));
 }
 
+/// The value of a counter on the server's `/metrics`.
+fn counter(address: &str, name: &str) -> u64 {
+    get(&format!("{address}/metrics"))
+        .text()
+        .unwrap()
+        .lines()
+        .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+        .unwrap()
+}
+
+fn files_under(dir: &Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|entry| {
+                if entry.path().is_dir() {
+                    files_under(&entry.path())
+                } else {
+                    1
+                }
+            })
+            .sum()
+    })
+}
+
+#[test]
+fn a_closed_page_is_rendered_once_then_served_from_its_kept_bytes_even_after_a_restart() {
+    let harness = Harness::new(10);
+    harness.ingest(&["gent/telraam"]);
+    let kept = harness._dir.path().join("kept-pages");
+    let start = |bind: &str| {
+        let config = ServerConfig {
+            iri_base: harness.config.minter.base().to_owned(),
+            kept_pages_dir: Some(kept.clone()),
+            ..ServerConfig::default()
+        };
+        RunningServer::start(harness.store.clone(), config, bind).unwrap()
+    };
+    let server = start("127.0.0.1:0");
+    let address = server.public_base().to_owned();
+    let day = latest_day(&address);
+    let pages: Vec<String> = relations(&triples(&day), &day).into_keys().collect();
+    let last = pages
+        .iter()
+        .max_by_key(|p| p.rsplit('/').next().unwrap().parse::<u64>().unwrap())
+        .unwrap();
+    let first = format!("{day}/0");
+    let nquads = |url: &str| {
+        let response = reqwest::blocking::Client::new()
+            .get(url)
+            .header("Accept", "application/n-quads")
+            .send()
+            .unwrap();
+        assert_eq!(response.status(), 200, "{url}");
+        let etag = response.headers()["etag"].to_str().unwrap().to_owned();
+        (etag, response.bytes().unwrap())
+    };
+    let (etag, bytes) = nquads(&first);
+    nquads(last);
+    assert_eq!(
+        files_under(&kept),
+        1,
+        "the closed page is kept, the open one not"
+    );
+    assert_eq!(counter(&address, "belfort_kept_page_hits_total"), 0);
+
+    // Another server over the same store and directory, at the same address (the bytes hold
+    // absolute links): the page comes from the disk, byte for byte.
+    let bind = server.address().to_string();
+    server.stop().unwrap();
+    let _server = start(&bind);
+    assert_eq!(nquads(&first), (etag, bytes));
+    assert_eq!(counter(&address, "belfort_kept_page_hits_total"), 1);
+}
+
 #[test]
 fn a_page_in_the_tree_profile_puts_the_hypermedia_first_then_each_member_whole_in_order() {
     let harness = Harness::new(50);

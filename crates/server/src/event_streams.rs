@@ -432,11 +432,22 @@ pub async fn node(
             } else {
                 media_type
             };
-            // A closed page never changes: once rendered, it is served from memory.
+            // A closed page never changes: once rendered, it is served from memory, or from
+            // the disk when memory no longer holds it.
             let cache_key = format!("ldes {media_type} {path}");
-            if closed && let Some(body) = state.page_cache.get(&cache_key) {
-                crate::metrics::Metrics::bump(&state.metrics.page_cache_hits);
-                return Ok(reply(&request, media_type, body, IMMUTABLE));
+            let kept_key = format!("{} {cache_key}", state.public_base);
+            if closed {
+                if let Some(body) = state.page_cache.get(&cache_key) {
+                    crate::metrics::Metrics::bump(&state.metrics.page_cache_hits);
+                    return Ok(reply(&request, media_type, body, IMMUTABLE));
+                }
+                let reader = state.clone();
+                let key = kept_key.clone();
+                if let Ok(Some(body)) = web::block(move || reader.kept_pages.get(day, &key)).await {
+                    crate::metrics::Metrics::bump(&state.metrics.kept_page_hits);
+                    state.page_cache.put(&cache_key, body.clone());
+                    return Ok(reply(&request, media_type, body, IMMUTABLE));
+                }
             }
             let (members, content) = page_members(&state, &stream, day, index).await?;
             let triples = state
@@ -455,6 +466,10 @@ pub async fn node(
             .into();
             if closed {
                 state.page_cache.put(&cache_key, body.clone());
+                let writer = state.clone();
+                let kept = body.clone();
+                // Keeping it is an optimisation: a failure only means rendering it again.
+                let _ = web::block(move || writer.kept_pages.put(day, &kept_key, &kept)).await;
                 Ok(reply(&request, media_type, body, IMMUTABLE))
             } else {
                 Ok(reply(&request, media_type, body, &open))

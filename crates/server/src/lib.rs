@@ -6,6 +6,7 @@ mod error;
 mod event_streams;
 mod fragments;
 mod html;
+mod kept_pages;
 mod metrics;
 mod negotiate;
 mod page_cache;
@@ -29,6 +30,7 @@ pub use error::ApiError;
 pub use event_streams::EventStreamSettings;
 
 use counts::CountCache;
+use kept_pages::KeptPages;
 use metrics::Metrics;
 use page_cache::PageCache;
 use sparql::QuerySlots;
@@ -65,6 +67,10 @@ pub struct ServerConfig {
     pub workers: usize,
     /// Bytes of rendered pages kept in memory (0: none).
     pub page_cache_bytes: usize,
+    /// Where closed event-stream pages are kept once rendered (`None`: nowhere).
+    pub kept_pages_dir: Option<std::path::PathBuf>,
+    /// Bytes of closed event-stream pages kept on disk (0: none).
+    pub kept_pages_bytes: u64,
     /// How the event streams are published.
     pub event_streams: EventStreamSettings,
 }
@@ -85,6 +91,8 @@ impl Default for ServerConfig {
                 .to_owned(),
             workers: 2,
             page_cache_bytes: 64 * 1024 * 1024,
+            kept_pages_dir: None,
+            kept_pages_bytes: 4 * 1024 * 1024 * 1024,
             event_streams: EventStreamSettings::default(),
         }
     }
@@ -102,6 +110,7 @@ pub(crate) struct AppState {
     pub stored_index: event_streams::StoredIndex,
     pub counts: CountCache,
     pub page_cache: PageCache,
+    pub kept_pages: KeptPages,
     pub queries: QuerySlots,
     pub metrics: Metrics,
     pub dumps: dump::DumpSlots,
@@ -168,6 +177,11 @@ impl RunningServer {
             queries: QuerySlots::new(config.max_concurrent_queries),
             counts: CountCache::default(),
             page_cache: PageCache::new(config.page_cache_bytes),
+            kept_pages: KeptPages::open(
+                config.kept_pages_dir.as_deref(),
+                config.kept_pages_bytes,
+                config.event_streams.retention_days,
+            ),
             metrics: Metrics::default(),
             event_streams: event_streams::documents(&public_base, &config.event_streams),
             node_slots: event_streams::NodeSlots::new(config.event_streams.max_concurrent_nodes),

@@ -19,6 +19,7 @@ pub struct Metrics {
     pub dereferences: AtomicU64,
     pub not_modified: AtomicU64,
     pub page_cache_hits: AtomicU64,
+    pub kept_page_hits: AtomicU64,
 }
 
 impl Metrics {
@@ -76,6 +77,11 @@ pub async fn report(state: web::Data<AppState>) -> HttpResponse {
             "belfort_page_cache_hits_total",
             "Fragment pages served from the page cache.",
             &m.page_cache_hits,
+        ),
+        (
+            "belfort_kept_page_hits_total",
+            "Closed event-stream pages served from their rendering kept on disk.",
+            &m.kept_page_hits,
         ),
     ];
     let mut body = String::new();
