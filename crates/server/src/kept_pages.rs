@@ -24,6 +24,8 @@ pub struct KeptPages {
     capacity: u64,
     retention_days: Option<u32>,
     used: AtomicU64,
+    /// Numbers the files written aside, so that two renderings of one page never share one.
+    writes: AtomicU64,
 }
 
 impl KeptPages {
@@ -40,6 +42,7 @@ impl KeptPages {
             capacity,
             retention_days,
             used: AtomicU64::new(0),
+            writes: AtomicU64::new(0),
         };
         pages.used.store(
             pages.dir.as_deref().map_or(0, bytes_under),
@@ -91,7 +94,11 @@ impl KeptPages {
             }
             return;
         }
-        let aside = file.with_extension(format!("part{}", std::process::id()));
+        let aside = file.with_extension(format!(
+            "part-{}-{}",
+            std::process::id(),
+            self.writes.fetch_add(1, Ordering::Relaxed)
+        ));
         let Some(day_dir) = file.parent() else {
             return;
         };

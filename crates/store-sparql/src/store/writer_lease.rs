@@ -150,26 +150,25 @@ impl SparqlStore {
     /// Claims the store: returns the claim's IRI once no other live claim stands.
     fn claim(&self) -> Result<String, StoreError> {
         let started = Instant::now();
-        let label = self.claimant.label();
+        let label = oxrdf::Literal::new_simple_literal(self.claimant.label());
         let mut turn = 0u64;
         loop {
             let claim = format!("{}/{:016x}", self.lease_graph(), random_number());
             self.client.update(&format!(
-                "INSERT DATA {{ GRAPH <{graph}> {{ <{claim}> {until} {at} ; {holder} \"{label}\" }} }}",
+                "INSERT DATA {{ GRAPH <{graph}> {{ <{claim}> {until} {at} ; {holder} {label} }} }}",
                 graph = self.lease_graph(),
                 until = belfort::WRITER_LEASE_UNTIL,
                 at = lease_end(),
                 holder = belfort::WRITER_HELD_BY,
             ))?;
-            let mut blocking = None;
-            for other in self.claims()?.into_iter().filter(|c| c.iri != claim) {
-                let lapsed = other.until.is_none_or(|until| until < Utc::now());
-                if lapsed || self.claimant.outlived(&other.holder) {
-                    self.withdraw(&other.iri)?;
-                } else {
-                    blocking = Some(other);
+            let blocking = match self.live_claim_besides(&claim) {
+                Ok(blocking) => blocking,
+                Err(error) => {
+                    // Left standing, the claim would hold the others up for a whole lease.
+                    let _ = self.withdraw(&claim);
+                    return Err(error);
                 }
-            }
+            };
             let Some(other) = blocking else {
                 return Ok(claim);
             };
@@ -189,6 +188,21 @@ impl SparqlStore {
             std::thread::sleep(Duration::from_millis(pause));
             turn += 1;
         }
+    }
+
+    /// A live claim other than `mine`, after removing the lapsed ones and those of ended
+    /// processes of this host.
+    fn live_claim_besides(&self, mine: &str) -> Result<Option<Claim>, StoreError> {
+        let mut blocking = None;
+        for other in self.claims()?.into_iter().filter(|c| c.iri != mine) {
+            let lapsed = other.until.is_none_or(|until| until < Utc::now());
+            if lapsed || self.claimant.outlived(&other.holder) {
+                self.withdraw(&other.iri)?;
+            } else {
+                blocking = Some(other);
+            }
+        }
+        Ok(blocking)
     }
 
     fn claims(&self) -> Result<Vec<Claim>, StoreError> {
