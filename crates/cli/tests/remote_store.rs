@@ -3,7 +3,7 @@
 //! Comunica) and the same event-stream members (judged by `ldes-client`); `belfort replicate`
 //! fills the engine from another server's stream; servers over one engine share everything and
 //! lose nothing when one is killed; a kill -9 in the middle of a remote batch shows readers
-//! none or all of it, and the re-run leaves one copy.
+//! none or all of it, and the re-run leaves one copy; two harvests at once take turns.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -471,4 +471,67 @@ fn a_kill_9_mid_remote_batch_shows_none_or_all_and_the_rerun_leaves_one_copy() {
             .count();
         assert_eq!(quads, clean_quads, "after a kill at {delay}% and a re-run");
     }
+}
+
+#[test]
+fn two_harvests_at_once_into_one_engine_file_every_observation_once_in_pages_that_keep_their_size()
+{
+    let engine = Virtuoso::start();
+    let dir = tempfile::tempdir().unwrap();
+    let base = "https://data.example.org/id/";
+    let config = write_config(dir.path(), "remote", base, Some(&engine));
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("[event_streams]\npage_size = 5\n");
+    std::fs::write(&config, text).unwrap();
+    // The same feeds, harvested at the same moment by two processes with data directories of
+    // their own, as from two machines.
+    let harvests: Vec<_> = (0..2)
+        .map(|writer| {
+            Command::new(env!("CARGO_BIN_EXE_belfort"))
+                .arg("harvest")
+                .arg("--config")
+                .arg(&config)
+                .arg("--data")
+                .arg(dir.path().join(format!("writer-{writer}")))
+                .stdout(Stdio::null())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for harvest in harvests {
+        let output = harvest.wait_with_output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    assert_eq!(
+        observations(&config, &dir.path().join("writer-0")),
+        DEMO_OBSERVATIONS
+    );
+    // The member index in the engine: every observation on one page of the stream of
+    // everything, and no page above its size.
+    let answer: serde_json::Value = reqwest::blocking::Client::new()
+        .post(engine.query_url())
+        .header("Accept", "application/sparql-results+json")
+        .form(&[(
+            "query",
+            format!(
+                "SELECT ?page (COUNT(?member) AS ?members) WHERE {{ GRAPH ?index {{ ?page <https://w3id.org/tree#member> ?member }} FILTER(STRSTARTS(STR(?page), \"{base}ldes/all/\")) }} GROUP BY ?page"
+            ),
+        )])
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    let pages: Vec<u64> = answer["results"]["bindings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|row| row["members"]["value"].as_str().unwrap().parse().unwrap())
+        .collect();
+    assert!(pages.iter().all(|members| *members <= 5), "{pages:?}");
+    assert_eq!(pages.iter().sum::<u64>(), DEMO_OBSERVATIONS, "{pages:?}");
 }
