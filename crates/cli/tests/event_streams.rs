@@ -3,7 +3,7 @@
 //! closed pages that never change, retention that leaves no dangling relation.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::sync::Arc;
 
@@ -105,30 +105,13 @@ fn all_feeds(harness: &Harness) -> Vec<String> {
         .collect()
 }
 
-fn judges() -> PathBuf {
-    let judges = crate::manifest_dir().join("tests/judges");
-    assert!(
-        judges.join("node_modules/ldes-client").is_dir(),
-        "ldes-client is missing: run `npm ci` in {} (.ci/run does)",
-        judges.display()
-    );
-    judges
-}
-
 /// What `ldes-client` emitted: member IRIs, and the members that came incomplete.
 fn replicate(url: &str, state: &Path) -> (Vec<String>, serde_json::Value) {
-    let output = Command::new("node")
-        .arg(judges().join("ldes_replicate.mjs"))
-        .arg(url)
-        .arg(state)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "ldes-client on {url}: {}",
-        String::from_utf8_lossy(&output.stderr)
+    let output = crate::run_judge(
+        "ldes_replicate.mjs",
+        &[std::ffi::OsStr::new(url), state.as_os_str()],
     );
-    let answer: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let answer: serde_json::Value = serde_json::from_slice(&output).unwrap();
     let members = answer["members"]
         .as_array()
         .unwrap()

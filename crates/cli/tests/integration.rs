@@ -1,6 +1,7 @@
 //! The `belfort` binary end to end: ingest, query, export, exit codes, and crash atomicity.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -24,6 +25,28 @@ const DEMO_OBSERVATIONS: u64 = 338 + 38 + 60 + 32 + 24 + 18 + 12 + 5 + 36 + 15 +
 
 const COUNT_OBSERVATIONS: &str =
     "SELECT (COUNT(*) AS ?n) WHERE { ?o a <http://www.w3.org/ns/sosa/Observation> }";
+
+/// Runs an npm judge (`tests/judges/SCRIPT`, over Comunica or `ldes-client`) with node and
+/// returns its standard output; a judge that fails fails the test with its standard error.
+fn run_judge(script: &str, args: &[&OsStr]) -> Vec<u8> {
+    let judges = manifest_dir().join("tests/judges");
+    assert!(
+        judges.join("node_modules").is_dir(),
+        "the npm judges are missing: run `npm ci` in {} (.ci/run does)",
+        judges.display()
+    );
+    let output = Command::new("node")
+        .arg(judges.join(script))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{script} {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
 
 fn fixture(name: &str) -> PathBuf {
     manifest_dir().join("../../fixtures").join(name)
@@ -459,15 +482,12 @@ pub(crate) fn start_server(command: &str, data: &Path) -> (KillOnDrop, String) {
 
 /// Runs `belfort ARGS --bind 127.0.0.1:0` (a command that serves and prints its address
 /// first); returns the process and the address.
-fn start_belfort_server(args: &[&std::ffi::OsStr]) -> (KillOnDrop, String) {
+fn start_belfort_server(args: &[&OsStr]) -> (KillOnDrop, String) {
     start_belfort_server_at(args, "127.0.0.1:0")
 }
 
 /// Runs `belfort ARGS --bind BIND`; returns the process and the address it printed.
-pub(crate) fn start_belfort_server_at(
-    args: &[&std::ffi::OsStr],
-    bind: &str,
-) -> (KillOnDrop, String) {
+pub(crate) fn start_belfort_server_at(args: &[&OsStr], bind: &str) -> (KillOnDrop, String) {
     use std::io::BufRead;
     let mut child = KillOnDrop(
         Command::new(env!("CARGO_BIN_EXE_belfort"))
@@ -648,12 +668,6 @@ fn sorted_rows(rows: Vec<std::collections::BTreeMap<String, String>>) -> Vec<Str
 
 #[test]
 fn comunica_over_the_fragments_agrees_with_the_sparql_endpoint() {
-    let judges = manifest_dir().join("tests/judges");
-    assert!(
-        judges.join("node_modules/@comunica/query-sparql").is_dir(),
-        "Comunica is missing: run `npm ci` in {} (.ci/run does)",
-        judges.display()
-    );
     let data = tempfile::tempdir().unwrap();
     let (_demo, address) = start_demo(data.path());
     let client = reqwest::blocking::Client::new();
@@ -687,19 +701,12 @@ fn comunica_over_the_fragments_agrees_with_the_sparql_endpoint() {
         assert!(!expected.is_empty(), "query {index} has no answer: {body}");
         // As plain fragments, and as bindings-restricted ones (`values`).
         for mode in ["tpf", "brtpf"] {
-            let output = Command::new("node")
-                .arg(judges.join("comunica_select.mjs"))
-                .arg(format!("{address}/fragments"))
-                .arg(&file)
-                .arg(mode)
-                .output()
-                .unwrap();
-            assert!(
-                output.status.success(),
-                "query {index} ({mode}): {}",
-                String::from_utf8_lossy(&output.stderr)
+            let fragments = format!("{address}/fragments");
+            let output = run_judge(
+                "comunica_select.mjs",
+                &[OsStr::new(&fragments), file.as_os_str(), OsStr::new(mode)],
             );
-            let actual = sorted_rows(serde_json::from_slice(&output.stdout).unwrap());
+            let actual = sorted_rows(serde_json::from_slice(&output).unwrap());
             let missing: Vec<&String> = expected.iter().filter(|r| !actual.contains(r)).collect();
             let extra: Vec<&String> = actual.iter().filter(|r| !expected.contains(r)).collect();
             assert!(

@@ -6,12 +6,13 @@
 //! none or all of it, and the re-run leaves one copy; two harvests at once take turns.
 
 use std::collections::BTreeSet;
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use super::{
-    DEMO_OBSERVATIONS, KillOnDrop, PREFIXES, RESEARCHER_QUERIES, json_term, sorted_rows,
+    DEMO_OBSERVATIONS, KillOnDrop, PREFIXES, RESEARCHER_QUERIES, json_term, run_judge, sorted_rows,
     start_belfort_server,
 };
 
@@ -101,28 +102,10 @@ fn sparql_rows(address: &str, query: &str) -> Vec<String> {
     )
 }
 
-fn judges() -> PathBuf {
-    crate::manifest_dir().join("tests/judges")
-}
-
-fn node(script: &str, args: &[&str]) -> Vec<u8> {
-    let output = Command::new("node")
-        .arg(judges().join(script))
-        .args(args)
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{script} {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    output.stdout
-}
-
 fn ldes_members(address: &str) -> BTreeSet<String> {
-    let answer: serde_json::Value = serde_json::from_slice(&node(
+    let answer: serde_json::Value = serde_json::from_slice(&run_judge(
         "ldes_replicate.mjs",
-        &[&format!("{address}/ldes/all")],
+        &[OsStr::new(&format!("{address}/ldes/all"))],
     ))
     .unwrap();
     assert_eq!(answer["incomplete"], serde_json::json!([]), "{address}");
@@ -239,11 +222,11 @@ fn belfort_on_virtuoso_answers_like_belfort_on_its_embedded_store() {
         let file = dir.path().join(format!("query-{index}.rq"));
         std::fs::write(&file, &query).unwrap();
         let found = sorted_rows(
-            serde_json::from_slice(&node(
+            serde_json::from_slice(&run_judge(
                 "comunica_select.mjs",
                 &[
-                    &format!("{first_address}/fragments"),
-                    file.to_str().unwrap(),
+                    OsStr::new(&format!("{first_address}/fragments")),
+                    file.as_os_str(),
                 ],
             ))
             .unwrap(),
@@ -513,24 +496,12 @@ fn two_harvests_at_once_into_one_engine_file_every_observation_once_in_pages_tha
     );
     // The member index in the engine: every observation on one page of the stream of
     // everything, and no page above its size.
-    let answer: serde_json::Value = reqwest::blocking::Client::new()
-        .post(engine.query_url())
-        .header("Accept", "application/sparql-results+json")
-        .form(&[(
-            "query",
-            format!(
-                "SELECT ?page (COUNT(?member) AS ?members) WHERE {{ GRAPH ?index {{ ?page <https://w3id.org/tree#member> ?member }} FILTER(STRSTARTS(STR(?page), \"{base}ldes/all/\")) }} GROUP BY ?page"
-            ),
-        )])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let pages: Vec<u64> = answer["results"]["bindings"]
-        .as_array()
-        .unwrap()
+    let pages: Vec<u64> = engine
+        .select_rows(&format!(
+            "SELECT ?page (COUNT(?member) AS ?members) WHERE {{ GRAPH ?index {{ ?page <https://w3id.org/tree#member> ?member }} FILTER(STRSTARTS(STR(?page), \"{base}ldes/all/\")) }} GROUP BY ?page"
+        ))
         .iter()
-        .map(|row| row["members"]["value"].as_str().unwrap().parse().unwrap())
+        .map(|row| row[1].parse().unwrap())
         .collect();
     assert!(pages.iter().all(|members| *members <= 5), "{pages:?}");
     assert_eq!(pages.iter().sum::<u64>(), DEMO_OBSERVATIONS, "{pages:?}");

@@ -18,9 +18,9 @@ use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, Sp
 use oxigraph::store::Store;
 
 use crate::page_cursors::PageCursors;
-use belfort_store::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
+use belfort_store::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
 use belfort_store::guard;
-use belfort_store::plan::{IngestPlan, plan_ingest};
+use belfort_store::plan::{Filing, plan_ingest};
 use belfort_store::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
     PatternPage, QuadPattern, QueryAnswer, QueryOptions, StoreError,
@@ -309,7 +309,7 @@ impl EmbeddedStore {
     fn file_and_write(
         &self,
         mut quads: Vec<Quad>,
-        filing: Option<(&EventStreamIndexing, &[NewMember], &GraphName)>,
+        filing: Option<Filing<'_>>,
     ) -> Result<u64, StoreError> {
         let mut tails_cache = self
             .stream_tails
@@ -339,13 +339,7 @@ impl EmbeddedStore {
 impl ObservationStore for EmbeddedStore {
     fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
         let _writer = self.lock_writer();
-        let event_streams = batch.event_streams.clone();
-        let IngestPlan {
-            quads,
-            mut outcome,
-            new_members,
-            graph,
-        } = plan_ingest(batch, |iris, incoming, graph| {
+        let mut plan = plan_ingest(batch, |iris, incoming, graph| {
             let mut known = HashMap::new();
             for (iri, result) in iris.iter().zip(incoming) {
                 // A re-harvest brings the stored value again: one point lookup confirms both
@@ -360,12 +354,9 @@ impl ObservationStore for EmbeddedStore {
             }
             Ok(known)
         })?;
-        let filing = event_streams
-            .as_ref()
-            .filter(|_| !new_members.is_empty())
-            .map(|indexing| (indexing, new_members.as_slice(), &graph));
-        outcome.quads_written = self.file_and_write(quads, filing)?;
-        Ok(outcome)
+        let quads = std::mem::take(&mut plan.quads);
+        plan.outcome.quads_written = self.file_and_write(quads, plan.filing())?;
+        Ok(plan.outcome)
     }
 
     fn query(&self, query: &str, options: &QueryOptions) -> Result<QueryAnswer, StoreError> {

@@ -6,9 +6,9 @@ use std::io::Write;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use belfort_store::event_streams::{self, EventStreamIndexing, NewMember, StreamTail, StreamTails};
+use belfort_store::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
 use belfort_store::guard;
-use belfort_store::plan::{IngestPlan, plan_ingest};
+use belfort_store::plan::{Filing, plan_ingest};
 use belfort_store::{
     DumpFormat, GraphSelector, IngestBatch, IngestOutcome, ObservationStore, PatternCount,
     PatternPage, QuadPattern, QueryAnswer, QueryOptions, StoreError,
@@ -321,7 +321,7 @@ impl SparqlStore {
     fn file_and_publish(
         &self,
         mut quads: Vec<Quad>,
-        filing: Option<(&EventStreamIndexing, &[NewMember], &GraphName)>,
+        filing: Option<Filing<'_>>,
     ) -> Result<u64, StoreError> {
         if let Some((indexing, members, graph)) = filing {
             let mut tails = self.load_tails(indexing)?;
@@ -593,19 +593,10 @@ impl ObservationStore for SparqlStore {
     /// under it.
     fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
         self.hold_writer(|| {
-            let event_streams = batch.event_streams.clone();
-            let IngestPlan {
-                quads,
-                mut outcome,
-                new_members,
-                graph,
-            } = plan_ingest(batch, |iris, _, graph| self.stored_results(iris, graph))?;
-            let filing = event_streams
-                .as_ref()
-                .filter(|_| !new_members.is_empty())
-                .map(|indexing| (indexing, new_members.as_slice(), &graph));
-            outcome.quads_written = self.file_and_publish(quads, filing)?;
-            Ok(outcome)
+            let mut plan = plan_ingest(batch, |iris, _, graph| self.stored_results(iris, graph))?;
+            let quads = std::mem::take(&mut plan.quads);
+            plan.outcome.quads_written = self.file_and_publish(quads, plan.filing())?;
+            Ok(plan.outcome)
         })
     }
 

@@ -251,52 +251,21 @@ fn a_batch_larger_than_one_engine_transaction_fails_clearly_and_leaves_nothing()
     );
     assert_eq!(remote.count_observations().unwrap(), 5);
     // No staged copy is left behind in the engine either.
-    let staged: serde_json::Value = reqwest::blocking::Client::new()
-        .post(engine.query_url())
-        .header("Accept", "application/sparql-results+json")
-        .form(&[(
-            "query",
-            format!(
-                "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{BASE}graph/_store/staging/\")) }}"
-            ),
-        )])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    assert_eq!(
-        staged["results"]["bindings"][0]["n"]["value"], "0",
-        "{staged}"
+    let staged = engine_rows(
+        &engine,
+        &format!(
+            "SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(STRSTARTS(STR(?g), \"{BASE}graph/_store/staging/\")) }}"
+        ),
     );
+    assert_eq!(staged, vec!["0"]);
 }
 
 /// The rows of a SELECT sent straight to the engine, each row's values joined by spaces.
 fn engine_rows(engine: &Virtuoso, query: &str) -> Vec<String> {
-    let answer: serde_json::Value = reqwest::blocking::Client::new()
-        .post(engine.query_url())
-        .header("Accept", "application/sparql-results+json")
-        .form(&[("query", query)])
-        .send()
-        .unwrap()
-        .json()
-        .unwrap();
-    let variables: Vec<String> = answer["head"]["vars"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|v| v.as_str().unwrap().to_owned())
-        .collect();
-    answer["results"]["bindings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|row| {
-            variables
-                .iter()
-                .map(|v| row[v]["value"].as_str().unwrap_or("-").to_owned())
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
+    engine
+        .select_rows(query)
+        .into_iter()
+        .map(|row| row.join(" "))
         .collect()
 }
 

@@ -8,7 +8,7 @@ use belfort_vocab::sosa;
 use foldhash::{HashMapExt, HashSetExt};
 use oxrdf::{GraphName, NamedNode, Quad, Term, Triple};
 
-use crate::event_streams::NewMember;
+use crate::event_streams::{EventStreamIndexing, NewMember};
 use crate::{IngestBatch, IngestOutcome, StoreError};
 
 /// The quads of a batch, its outcome and the observations that are new.
@@ -22,6 +22,22 @@ pub struct IngestPlan {
     pub new_members: Vec<NewMember>,
     /// The graph the observations go to.
     pub graph: GraphName,
+    /// The batch's event streams, when it files its new observations into them.
+    pub event_streams: Option<EventStreamIndexing>,
+}
+
+/// The new members to file, their streams, and the graph of their observations.
+pub type Filing<'a> = (&'a EventStreamIndexing, &'a [NewMember], &'a GraphName);
+
+impl IngestPlan {
+    /// The filing the store does with the write: none when the batch has no event streams or
+    /// nothing new.
+    pub fn filing(&self) -> Option<Filing<'_>> {
+        self.event_streams
+            .as_ref()
+            .filter(|_| !self.new_members.is_empty())
+            .map(|indexing| (indexing, self.new_members.as_slice(), &self.graph))
+    }
 }
 
 /// Works out what `batch` adds. `stored` tells, for the batch's observation IRIs (with the
@@ -105,6 +121,7 @@ pub fn plan_ingest(
         outcome,
         new_members,
         graph,
+        event_streams: batch.event_streams,
     })
 }
 

@@ -145,6 +145,37 @@ impl Virtuoso {
         )
     }
 
+    /// The rows of a SELECT sent straight to the engine, each row its values in the order of
+    /// the answer's variables, `-` for an unbound one.
+    #[allow(dead_code, reason = "not every test binary reads the engine directly")]
+    pub fn select_rows(&self, query: &str) -> Vec<Vec<String>> {
+        let answer: serde_json::Value = reqwest::blocking::Client::new()
+            .post(self.query_url())
+            .header("Accept", "application/sparql-results+json")
+            .form(&[("query", query)])
+            .send()
+            .expect("the engine answers")
+            .json()
+            .expect("the engine answers in JSON");
+        let variables: Vec<&str> = answer["head"]["vars"]
+            .as_array()
+            .expect("the answer names its variables")
+            .iter()
+            .filter_map(|v| v.as_str())
+            .collect();
+        answer["results"]["bindings"]
+            .as_array()
+            .expect("the answer holds its rows")
+            .iter()
+            .map(|row| {
+                variables
+                    .iter()
+                    .map(|v| row[*v]["value"].as_str().unwrap_or("-").to_owned())
+                    .collect()
+            })
+            .collect()
+    }
+
     /// The engine kind to tell Belfort.
     #[allow(dead_code, reason = "not every test binary connects from Rust")]
     pub fn kind(&self) -> EngineKind {
