@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod allocator;
 pub mod config;
 pub mod fetch_ahead;
 pub mod measure;

@@ -8,7 +8,10 @@
 //! the member and the path to them, so that the same member always gives the same quads and
 //! nothing in the store is a blank node.
 
-use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeSet, VecDeque};
+
+// Seeded fast hashes: every member's triples are hashed several times while a node is read.
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 
 use belfort_vocab::{ldes, rdf, tree};
 use oxrdf::{NamedNode, NamedNodeRef, NamedOrBlankNode, Term, Triple};
@@ -205,7 +208,8 @@ fn extract(
     // In the order of the walk (the document's order within a node), each statement once.
     let mut out = Vec::new();
     let mut written: HashSet<Triple> = HashSet::new();
-    let mut seen: HashSet<NamedOrBlankNode> = HashSet::from([start.clone()]);
+    let mut seen: HashSet<NamedOrBlankNode> = HashSet::new();
+    seen.insert(start.clone());
     // (node, path of predicates from the member, depth)
     let mut queue = VecDeque::from([(start, String::new(), 0usize)]);
     let mut names: HashMap<NamedOrBlankNode, NamedOrBlankNode> = HashMap::new();

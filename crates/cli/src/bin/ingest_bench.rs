@@ -22,6 +22,7 @@ use belfort_store_embedded::EmbeddedStore;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
+    belfort::allocator::keep_freed_memory_a_while();
     let args: Vec<String> = std::env::args().skip(1).collect();
     if args.first().map(String::as_str) == Some("--write-payload") {
         let (Some(path), Some(records)) = (args.get(1), args.get(2)) else {

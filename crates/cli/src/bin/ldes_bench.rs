@@ -26,6 +26,7 @@ use belfort_vocab::tree;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
+    belfort::allocator::keep_freed_memory_a_while();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(dir), Some(total)) = (args.first(), args.get(1)) else {
         bail!("usage: belfort-ldes-bench DATA_DIR OBSERVATIONS [BATCH_OBSERVATIONS]");

@@ -19,6 +19,7 @@ use oxrdfio::{RdfFormat, RdfSerializer};
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
+    belfort::allocator::keep_freed_memory_a_while();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [feed, out, files @ ..] = args.as_slice() else {
         bail!("usage: belfort-mapping-bench FEED OUT.nt FILE...");

@@ -68,6 +68,7 @@ fn latencies(
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> anyhow::Result<()> {
+    belfort::allocator::keep_freed_memory_a_while();
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(query_url), Some(graph_store_url), Some(engine)) =
         (args.first(), args.get(1), args.get(2))
