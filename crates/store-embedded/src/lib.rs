@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+mod known_observations;
 mod page_cursors;
 mod store;
 

@@ -17,6 +17,7 @@ use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
 use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
 use oxigraph::store::Store;
 
+use crate::known_observations::KnownObservations;
 use crate::page_cursors::PageCursors;
 use belfort_store::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
 use belfort_store::guard;
@@ -61,6 +62,9 @@ pub struct EmbeddedStore {
     stream_tails: Mutex<Option<StreamTails>>,
     /// Open walks over patterns, for clients that read a fragment page after page.
     cursors: PageCursors,
+    /// Fingerprints of the stored observations, which prove most new observations new
+    /// without a lookup. Locked only while the writer lock is held.
+    known: Mutex<KnownObservations>,
 }
 
 fn initial_version() -> u64 {
@@ -109,6 +113,7 @@ impl EmbeddedStore {
             version: AtomicU64::new(initial_version()),
             stream_tails: Mutex::new(None),
             cursors: PageCursors::default(),
+            known: Mutex::new(KnownObservations::default()),
         })
     }
 
@@ -120,6 +125,7 @@ impl EmbeddedStore {
             version: AtomicU64::new(initial_version()),
             stream_tails: Mutex::new(None),
             cursors: PageCursors::default(),
+            known: Mutex::new(KnownObservations::default()),
         })
     }
 
@@ -135,6 +141,9 @@ impl EmbeddedStore {
             DumpFormat::TriG => RdfFormat::TriG,
             DumpFormat::NTriples => RdfFormat::NTriples,
         };
+        let _writer = self.lock_writer();
+        // The dump may hold observations, and a failed load may have stored part of it.
+        self.known_observations().forget();
         let mut loader = self.store.bulk_loader();
         loader
             .load_from_reader(format, reader)
@@ -279,15 +288,36 @@ impl EmbeddedStore {
         Ok(tails)
     }
 
+    /// The fingerprints of stored observations. A poisoned lock means a writer panicked
+    /// mid-write: what the fingerprints say may be incomplete, so they are forgotten.
+    fn known_observations(&self) -> std::sync::MutexGuard<'_, KnownObservations> {
+        self.known.lock().unwrap_or_else(|poisoned| {
+            let mut known = poisoned.into_inner();
+            known.forget();
+            known
+        })
+    }
+
     fn write(&self, quads: Vec<Quad>) -> Result<(), StoreError> {
-        if quads.len() > BULK_THRESHOLD_QUADS {
+        let observations = KnownObservations::typed_in(&quads);
+        let written = if quads.len() > BULK_THRESHOLD_QUADS {
             let mut loader = self.store.bulk_loader();
-            loader.load_quads(quads).map_err(engine)?;
-            loader.commit().map_err(engine)?;
+            loader
+                .load_quads(quads)
+                .and_then(|()| loader.commit())
+                .map_err(engine)
         } else {
             let mut transaction = self.store.start_transaction().map_err(engine)?;
             transaction.extend(quads.iter());
-            transaction.commit().map_err(engine)?;
+            transaction.commit().map_err(engine)
+        };
+        let mut known = self.known_observations();
+        match written {
+            Ok(()) => known.written(observations),
+            Err(error) => {
+                known.write_failed(&observations);
+                return Err(error);
+            }
         }
         self.version.fetch_add(1, Ordering::SeqCst);
         Ok(())
@@ -340,8 +370,18 @@ impl ObservationStore for EmbeddedStore {
     fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome, StoreError> {
         let _writer = self.lock_writer();
         let mut plan = plan_ingest(batch, |iris, incoming, graph| {
+            let may_hold = self
+                .known_observations()
+                .may_hold(&self.store, graph, iris)
+                .map_err(engine)?;
             let mut known = HashMap::new();
-            for (iri, result) in iris.iter().zip(incoming) {
+            for (position, (iri, result)) in iris.iter().zip(incoming).enumerate() {
+                if may_hold
+                    .as_ref()
+                    .is_some_and(|held| held.get(position) == Some(&false))
+                {
+                    continue;
+                }
                 // A re-harvest brings the stored value again: one point lookup confirms both
                 // that the observation is known and that its value agrees.
                 if let Some(result) = result
@@ -502,6 +542,8 @@ impl ObservationStore for EmbeddedStore {
     /// All or nothing: the engine's bulk loader, committed once the whole dump is read.
     fn import(&self, format: DumpFormat, input: &mut dyn std::io::Read) -> Result<u64, StoreError> {
         let _writer = self.lock_writer();
+        // The dump may hold observations, and a failed import may have stored part of it.
+        self.known_observations().forget();
         let mut count = 0u64;
         let mut loader = self.store.bulk_loader();
         loader

@@ -80,6 +80,23 @@ fn ingesting_the_same_batch_twice_adds_nothing() {
 }
 
 #[test]
+fn observations_that_came_with_an_imported_dump_are_known_to_the_next_ingest() {
+    let source = EmbeddedStore::in_memory().unwrap();
+    source.ingest(batch(observations(24, 10.0))).unwrap();
+    let mut dump = Vec::new();
+    source.dump(DumpFormat::NQuads, &mut dump).unwrap();
+    let replica = EmbeddedStore::in_memory().unwrap();
+    // The replica has checked this graph's observations before the import.
+    replica.ingest(batch(observations(1, 10.0))).unwrap();
+    replica
+        .import(DumpFormat::NQuads, &mut dump.as_slice())
+        .unwrap();
+    let again = replica.ingest(batch(observations(24, 10.0))).unwrap();
+    assert_eq!((again.new_observations, again.known_observations), (0, 24));
+    assert_eq!(count(&replica), 24);
+}
+
+#[test]
 fn a_known_observation_with_another_value_is_reported_and_the_stored_one_kept() {
     let store = EmbeddedStore::in_memory().unwrap();
     store.ingest(batch(observations(3, 10.0))).unwrap();
