@@ -11,7 +11,7 @@
 # Environment: SECONDS_PER_RUN (10), CONCURRENCY (8), RUNS (5), QUERIES_DIR (SPARQL queries),
 # TPF_QUERY (the query Comunica runs over both TPF servers), COMUNICA_SECONDS (300: its limit),
 # BELFORT_ARGS (more `belfort serve` options, e.g. `--page-cache-mb 0` to measure without the
-# page cache).
+# page cache), ONLY=sparql (the SPARQL runs alone: no Server.js, HDT or request mixes needed).
 set -euo pipefail
 WORK=$(cd "$1" && pwd); shift
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -35,62 +35,64 @@ for size in "$@"; do
   "$TARGET/belfort" serve --data "$WORK/bf-$size" --bind 127.0.0.1:$BF_PORT \
     --max-queries 2 --query-timeout 600 --max-results 1000000 ${BELFORT_ARGS:-} >/dev/null 2>"$WORK/bf-$size.log" &
   pids+=($!)
-  sed -e "s#HDT_FILE#$WORK/data/sosa-$size.hdt#" -e "s#PORT#$LDF_PORT#" "$HERE/ldf-hdt.json" > "$WORK/ldf-$size.json"
-  "$WORK/node-ldf/node_modules/.bin/ldf-server" "$WORK/ldf-$size.json" $LDF_PORT 1 >"$WORK/ldf-$size.log" 2>&1 &
-  pids+=($!)
   "$WORK/venv/bin/oxigraph" serve-read-only --location "$WORK/ox-$size" --bind 127.0.0.1:$OX_PORT >"$WORK/ox-$size.log" 2>&1 &
   pids+=($!)
   wait_for "http://127.0.0.1:$BF_PORT/health"
-  wait_for "http://127.0.0.1:$LDF_PORT/sosa"
-  sleep 2
-  # Warm-up: every distinct request of the mixes once, on both servers, then Belfort left until
-  # idle: a fragment's first request counts it (exactly up to 1 000 000 matches, beyond that in
-  # the background), which happens once per data version. The mixes then measure the steady
-  # state; the warm-up time is the first-request cost.
-  for server in belfort serverjs; do
-    if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; prefix=/fragments; else base=http://127.0.0.1:$LDF_PORT; prefix=/sosa; fi
-    start=$(date +%s.%N)
-    requests=$(cat "$WORK"/paths-$size/{by_sensor,by_subject,type_first,type_deep,scan_first,mix}.txt | sort -u | sed "s#^/sosa#$base$prefix#" | tee "$WORK/warm-$size.$server.txt" | wc -l)
-    xargs -P 4 -n 100 curl -s -H 'Accept: application/n-quads' < "$WORK/warm-$size.$server.txt" > /dev/null
-    printf 'warm-up %-4s %-9s %s distinct requests in %.1f s\n' "$size" "$server" "$requests" "$(echo "$(date +%s.%N) - $start" | bc)"
-  done
-  echo "belfort idle after the warm-up after $(wait_idle "${pids[0]}" 2 10 300) s"
-  for mix in by_sensor by_subject type_first type_deep scan_first mix; do
+  if [ "${ONLY:-}" != sparql ]; then
+    sed -e "s#HDT_FILE#$WORK/data/sosa-$size.hdt#" -e "s#PORT#$LDF_PORT#" "$HERE/ldf-hdt.json" > "$WORK/ldf-$size.json"
+    "$WORK/node-ldf/node_modules/.bin/ldf-server" "$WORK/ldf-$size.json" $LDF_PORT 1 >"$WORK/ldf-$size.log" 2>&1 &
+    pids+=($!)
+    wait_for "http://127.0.0.1:$LDF_PORT/sosa"
+    sleep 2
+    # Warm-up: every distinct request of the mixes once, on both servers, then Belfort left until
+    # idle: a fragment's first request counts it (exactly up to 1 000 000 matches, beyond that in
+    # the background), which happens once per data version. The mixes then measure the steady
+    # state; the warm-up time is the first-request cost.
     for server in belfort serverjs; do
       if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; prefix=/fragments; else base=http://127.0.0.1:$LDF_PORT; prefix=/sosa; fi
-      sed "s#^/sosa#$prefix#" "$WORK/paths-$size/$mix.txt" > "$WORK/paths-$size/$mix.$server.txt"
-      printf 'tpf %-4s %-10s %-9s ' "$size" "$mix" "$server"
-      "$TARGET/belfort-serve-bench" tpf "$base" "$WORK/paths-$size/$mix.$server.txt" "$SECS" "$CONC"
-    done
-  done
-  # One client reading the whole rdf:type sosa:Observation fragment through hydra:next.
-  for server in belfort serverjs; do
-    if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; else base=http://127.0.0.1:$LDF_PORT; fi
-    printf 'crawl %-4s %-9s ' "$size" "$server"
-    # Belfort serves the first 10 000 pages of a fragment (beyond: 400, narrow the pattern or
-    # use SPARQL); at 10m the type fragment has 12 500.
-    "$TARGET/belfort-serve-bench" crawl "$base$(head -1 "$WORK/paths-$size/type_first.$server.txt")" 2>&1 | head -1 || true
-  done
-  if [ -n "${TPF_QUERY:-}" ]; then
-    # belfort-brtpf: Comunica reading Belfort's fragments as bindings-restricted (brTPF), which
-    # Server.js does not offer.
-    for server in belfort belfort-brtpf serverjs; do
-      mode=tpf
-      case $server in
-        belfort) url=http://127.0.0.1:$BF_PORT/fragments ;;
-        belfort-brtpf) url=http://127.0.0.1:$BF_PORT/fragments; mode=brtpf ;;
-        *) url=http://127.0.0.1:$LDF_PORT/sosa ;;
-      esac
       start=$(date +%s.%N)
-      # A query Comunica does not finish (it may pick a bind join of tens of thousands of
-      # requests, or run out of heap) is reported as such; the benchmark goes on.
-      if timeout "${COMUNICA_SECONDS:-300}" node "$HERE/../crates/cli/tests/judges/comunica_select.mjs" "$url" "$TPF_QUERY" "$mode" > "$WORK/comunica-$size-$server.json" 2> "$WORK/comunica-$size-$server.log"; then
-        rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/comunica-$size-$server.json")
-      else
-        rows="none (did not finish, see $WORK/comunica-$size-$server.log)"
-      fi
-      printf 'comunica %-4s %-13s seconds %.1f rows %s\n' "$size" "$server" "$(echo "$(date +%s.%N) - $start" | bc)" "$rows"
+      requests=$(cat "$WORK"/paths-$size/{by_sensor,by_subject,type_first,type_deep,scan_first,mix}.txt | sort -u | sed "s#^/sosa#$base$prefix#" | tee "$WORK/warm-$size.$server.txt" | wc -l)
+      xargs -P 4 -n 100 curl -s -H 'Accept: application/n-quads' < "$WORK/warm-$size.$server.txt" > /dev/null
+      printf 'warm-up %-4s %-9s %s distinct requests in %.1f s\n' "$size" "$server" "$requests" "$(echo "$(date +%s.%N) - $start" | bc)"
     done
+    echo "belfort idle after the warm-up after $(wait_idle "${pids[0]}" 2 10 300) s"
+    for mix in by_sensor by_subject type_first type_deep scan_first mix; do
+      for server in belfort serverjs; do
+        if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; prefix=/fragments; else base=http://127.0.0.1:$LDF_PORT; prefix=/sosa; fi
+        sed "s#^/sosa#$prefix#" "$WORK/paths-$size/$mix.txt" > "$WORK/paths-$size/$mix.$server.txt"
+        printf 'tpf %-4s %-10s %-9s ' "$size" "$mix" "$server"
+        "$TARGET/belfort-serve-bench" tpf "$base" "$WORK/paths-$size/$mix.$server.txt" "$SECS" "$CONC"
+      done
+    done
+    # One client reading the whole rdf:type sosa:Observation fragment through hydra:next.
+    for server in belfort serverjs; do
+      if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; else base=http://127.0.0.1:$LDF_PORT; fi
+      printf 'crawl %-4s %-9s ' "$size" "$server"
+      # Belfort serves the first 10 000 pages of a fragment (beyond: 400, narrow the pattern or
+      # use SPARQL); at 10m the type fragment has 12 500.
+      "$TARGET/belfort-serve-bench" crawl "$base$(head -1 "$WORK/paths-$size/type_first.$server.txt")" 2>&1 | head -1 || true
+    done
+    if [ -n "${TPF_QUERY:-}" ]; then
+      # belfort-brtpf: Comunica reading Belfort's fragments as bindings-restricted (brTPF), which
+      # Server.js does not offer.
+      for server in belfort belfort-brtpf serverjs; do
+        mode=tpf
+        case $server in
+          belfort) url=http://127.0.0.1:$BF_PORT/fragments ;;
+          belfort-brtpf) url=http://127.0.0.1:$BF_PORT/fragments; mode=brtpf ;;
+          *) url=http://127.0.0.1:$LDF_PORT/sosa ;;
+        esac
+        start=$(date +%s.%N)
+        # A query Comunica does not finish (it may pick a bind join of tens of thousands of
+        # requests, or run out of heap) is reported as such; the benchmark goes on.
+        if timeout "${COMUNICA_SECONDS:-300}" node "$HERE/../crates/cli/tests/judges/comunica_select.mjs" "$url" "$TPF_QUERY" "$mode" > "$WORK/comunica-$size-$server.json" 2> "$WORK/comunica-$size-$server.log"; then
+          rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/comunica-$size-$server.json")
+        else
+          rows="none (did not finish, see $WORK/comunica-$size-$server.log)"
+        fi
+        printf 'comunica %-4s %-13s seconds %.1f rows %s\n' "$size" "$server" "$(echo "$(date +%s.%N) - $start" | bc)" "$rows"
+      done
+    fi
   fi
   wait_for "http://127.0.0.1:$OX_PORT/"
   # The fragment requests leave background counts running (exact counts of the large

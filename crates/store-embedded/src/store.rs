@@ -13,8 +13,10 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use belfort_vocab::{belfort, dct, rdf, sosa, tree};
 use oxigraph::io::{RdfFormat, RdfSerializer};
-use oxigraph::model::{GraphName, GraphNameRef, NamedNode, Quad, QuadRef, Term};
-use oxigraph::sparql::{CancellationToken, QueryEvaluationError, QueryResults, SparqlEvaluator};
+use oxigraph::model::{GraphName, GraphNameRef, NamedNode, NamedOrBlankNode, Quad, QuadRef, Term};
+use oxigraph::sparql::{
+    CancellationToken, QueryDataset, QueryEvaluationError, QueryResults, SparqlEvaluator,
+};
 use oxigraph::store::Store;
 
 use crate::known_observations::KnownObservations;
@@ -153,6 +155,40 @@ impl EmbeddedStore {
         Ok(())
     }
 
+    /// Makes the default graph of `dataset` the union of every graph. When the store holds one
+    /// graph only (all its data in the default graph, or in a single named graph), that graph
+    /// is the union and is read alone: the union reads the default graph's index and the named
+    /// graphs' index for every lookup, about a quarter more work for a join-heavy query.
+    fn default_graph_is_every_graph(&self, dataset: &mut QueryDataset) -> Result<(), StoreError> {
+        let mut named = self.store.named_graphs();
+        let first = named.next().transpose().map_err(engine)?;
+        let only = match first {
+            None => Some(GraphName::DefaultGraph),
+            Some(graph) if named.next().is_none() && self.default_graph_is_empty()? => {
+                Some(match graph {
+                    NamedOrBlankNode::NamedNode(node) => GraphName::NamedNode(node),
+                    NamedOrBlankNode::BlankNode(node) => GraphName::BlankNode(node),
+                })
+            }
+            Some(_) => None,
+        };
+        match only {
+            Some(graph) => dataset.set_default_graph(vec![graph]),
+            None => dataset.set_default_graph_as_union(),
+        }
+        Ok(())
+    }
+
+    fn default_graph_is_empty(&self) -> Result<bool, StoreError> {
+        Ok(self
+            .store
+            .quads_for_pattern(None, None, None, Some(GraphNameRef::DefaultGraph))
+            .next()
+            .transpose()
+            .map_err(engine)?
+            .is_none())
+    }
+
     /// Runs a query built from a pattern: over the union of every graph for `Any`, over the
     /// real default graph for `Default`, and with `GRAPH` for a named graph.
     fn evaluate_pattern_query(
@@ -164,7 +200,7 @@ impl EmbeddedStore {
             .parse_query(query)
             .map_err(|e| StoreError::QuerySyntax(e.to_string()))?;
         if pattern.graph == GraphSelector::Any {
-            prepared.dataset_mut().set_default_graph_as_union();
+            self.default_graph_is_every_graph(prepared.dataset_mut())?;
         }
         prepared
             .on_store(&self.store)
@@ -233,7 +269,7 @@ impl EmbeddedStore {
                 .quads_for_pattern(None, Some(belfort::LDES_DAY), None, Some(index_graph))
         {
             let quad = quad.map_err(engine)?;
-            if let (oxigraph::model::NamedOrBlankNode::NamedNode(root), Term::NamedNode(day)) =
+            if let (NamedOrBlankNode::NamedNode(root), Term::NamedNode(day)) =
                 (quad.subject, quad.object)
             {
                 day_links.push((root, day));
@@ -433,7 +469,7 @@ impl ObservationStore for EmbeddedStore {
                     .collect(),
             );
         } else if prepared.dataset().is_default_dataset() {
-            prepared.dataset_mut().set_default_graph_as_union();
+            self.default_graph_is_every_graph(prepared.dataset_mut())?;
         }
         // A watchdog cancels the evaluation when the time limit passes, the memory budget is
         // spent or the caller asks; dropping `done` stops it. `why` says which happened.

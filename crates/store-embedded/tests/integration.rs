@@ -185,6 +185,57 @@ fn queries_see_every_named_graph_by_default_and_respect_from() {
     );
 }
 
+/// The number of triples `SELECT * { ?s ?p ?o }` finds over the union default graph.
+fn triples_in_the_union(store: &EmbeddedStore) -> String {
+    first_value(
+        store
+            .query(
+                "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }",
+                &QueryOptions::default(),
+            )
+            .unwrap(),
+    )
+}
+
+fn integer(n: u64) -> String {
+    format!("\"{n}\"^^<http://www.w3.org/2001/XMLSchema#integer>")
+}
+
+#[test]
+fn the_union_default_graph_is_every_graph_as_graphs_come_and_go() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    assert_eq!(triples_in_the_union(&store), integer(0));
+    // Only the default graph holds data.
+    let default_only = "<https://data.example.org/id/s> <https://data.example.org/p> \"1\" .\n";
+    store
+        .bulk_load(DumpFormat::NQuads, default_only.as_bytes())
+        .unwrap();
+    assert_eq!(triples_in_the_union(&store), integer(1));
+    // A named graph as well: both are read.
+    let named = "<https://data.example.org/id/s> <https://data.example.org/p> \"2\" <https://data.example.org/g/a> .\n";
+    store
+        .bulk_load(DumpFormat::NQuads, named.as_bytes())
+        .unwrap();
+    assert_eq!(triples_in_the_union(&store), integer(2));
+    // Only one named graph holds data.
+    let other = EmbeddedStore::in_memory().unwrap();
+    other
+        .bulk_load(DumpFormat::NQuads, named.as_bytes())
+        .unwrap();
+    assert_eq!(triples_in_the_union(&other), integer(1));
+    // Two named graphs and an empty default graph.
+    other.ingest(batch(observations(3, 1.0))).unwrap();
+    let observations_and_more = first_value(
+        other
+            .query(
+                "SELECT (COUNT(*) AS ?n) WHERE { { ?o a <http://www.w3.org/ns/sosa/Observation> } UNION { ?s <https://data.example.org/p> ?v } }",
+                &QueryOptions::default(),
+            )
+            .unwrap(),
+    );
+    assert_eq!(observations_and_more, integer(4));
+}
+
 #[test]
 fn results_beyond_the_limit_are_marked_truncated() {
     let store = EmbeddedStore::in_memory().unwrap();
