@@ -67,6 +67,8 @@ pub struct EmbeddedStore {
     /// Fingerprints of the stored observations, which prove most new observations new
     /// without a lookup. Locked only while the writer lock is held.
     known: Mutex<KnownObservations>,
+    /// The data version and, at that version, the one graph holding data if only one does.
+    only_graph: Mutex<Option<(u64, Option<GraphName>)>>,
 }
 
 fn initial_version() -> u64 {
@@ -116,6 +118,7 @@ impl EmbeddedStore {
             stream_tails: Mutex::new(None),
             cursors: PageCursors::default(),
             known: Mutex::new(KnownObservations::default()),
+            only_graph: Mutex::new(None),
         })
     }
 
@@ -128,6 +131,7 @@ impl EmbeddedStore {
             stream_tails: Mutex::new(None),
             cursors: PageCursors::default(),
             known: Mutex::new(KnownObservations::default()),
+            only_graph: Mutex::new(None),
         })
     }
 
@@ -160,23 +164,36 @@ impl EmbeddedStore {
     /// is the union and is read alone: the union reads the default graph's index and the named
     /// graphs' index for every lookup, about a quarter more work for a join-heavy query.
     fn default_graph_is_every_graph(&self, dataset: &mut QueryDataset) -> Result<(), StoreError> {
-        let mut named = self.store.named_graphs();
-        let first = named.next().transpose().map_err(engine)?;
-        let only = match first {
-            None => Some(GraphName::DefaultGraph),
-            Some(graph) if named.next().is_none() && self.default_graph_is_empty()? => {
-                Some(match graph {
-                    NamedOrBlankNode::NamedNode(node) => GraphName::NamedNode(node),
-                    NamedOrBlankNode::BlankNode(node) => GraphName::BlankNode(node),
-                })
-            }
-            Some(_) => None,
-        };
-        match only {
+        match self.only_graph()? {
             Some(graph) => dataset.set_default_graph(vec![graph]),
             None => dataset.set_default_graph_as_union(),
         }
         Ok(())
+    }
+
+    /// The one graph that holds data, when there is only one; read from the store once per
+    /// data version (every write changes the version after it commits).
+    fn only_graph(&self) -> Result<Option<GraphName>, StoreError> {
+        let version = self.version.load(Ordering::SeqCst);
+        let mut cached = self
+            .only_graph
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, graph)) = cached.as_ref()
+            && *at == version
+        {
+            return Ok(graph.clone());
+        }
+        let mut named = self.store.named_graphs();
+        let only = match named.next().transpose().map_err(engine)? {
+            None => Some(GraphName::DefaultGraph),
+            Some(graph) if named.next().is_none() && self.default_graph_is_empty()? => {
+                Some(graph.into())
+            }
+            Some(_) => None,
+        };
+        *cached = Some((version, only.clone()));
+        Ok(only)
     }
 
     fn default_graph_is_empty(&self) -> Result<bool, StoreError> {
