@@ -9,9 +9,11 @@
 # Oxigraph store loaded with `oxigraph load`), paths-SIZE/ (TPF request mixes); and the peers:
 # node-ldf/ (npm @ldf/server 3.3.0), venv/ (pip oxigraph). bench/README.md says how to make them.
 # Environment: SECONDS_PER_RUN (10), CONCURRENCY (8), RUNS (11), QUERIES_DIR (SPARQL queries),
-# TPF_QUERY (the query Comunica runs over both TPF servers), COMUNICA_SECONDS (300: its limit),
+# TPF_QUERIES (the queries Comunica runs over both TPF servers: bench/tpf/*.rq), COMUNICA_RUNS
+# (6 per query and server), COMUNICA_SECONDS (300: the limit of one query's runs),
 # BELFORT_ARGS (more `belfort serve` options, e.g. `--page-cache-mb 0` to measure without the
-# page cache), ONLY=sparql (the SPARQL runs alone: no Server.js, HDT or request mixes needed).
+# page cache), ONLY=sparql (the SPARQL runs alone: no Server.js, HDT or request mixes needed),
+# ONLY=comunica (the Comunica queries alone: no request mixes, crawl or SPARQL).
 set -euo pipefail
 WORK=$(cd "$1" && pwd); shift
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -44,6 +46,7 @@ for size in "$@"; do
     pids+=($!)
     wait_for "http://127.0.0.1:$LDF_PORT/sosa"
     sleep 2
+    if [ "${ONLY:-}" != comunica ]; then
     # Warm-up: every distinct request of the mixes once, on both servers, then Belfort left until
     # idle: a fragment's first request counts it (exactly up to 1 000 000 matches, beyond that in
     # the background), which happens once per data version. The mixes then measure the steady
@@ -72,28 +75,39 @@ for size in "$@"; do
       # use SPARQL); at 10m the type fragment has 12 500.
       "$TARGET/belfort-serve-bench" crawl "$base$(head -1 "$WORK/paths-$size/type_first.$server.txt")" 2>&1 | head -1 || true
     done
-    if [ -n "${TPF_QUERY:-}" ]; then
-      # belfort-brtpf: Comunica reading Belfort's fragments as bindings-restricted (brTPF), which
-      # Server.js does not offer.
-      for server in belfort belfort-brtpf serverjs; do
+    fi
+    # Comunica answering each TPF query (bench/tpf/*.rq unless TPF_QUERIES names others) over
+    # Server.js, Belfort read as plain TPF, and Belfort read as bindings-restricted (brTPF,
+    # which Server.js does not offer), one after the other. Each runs COMUNICA_RUNS times (6)
+    # in one Node process with a fresh engine per run: the first run pays Node's and
+    # Comunica's warm-up, the median of the others is the query time.
+    for query in ${TPF_QUERIES:-$HERE/tpf/*.rq}; do
+      for server in serverjs belfort belfort-brtpf; do
         mode=tpf
         case $server in
           belfort) url=http://127.0.0.1:$BF_PORT/fragments ;;
           belfort-brtpf) url=http://127.0.0.1:$BF_PORT/fragments; mode=brtpf ;;
           *) url=http://127.0.0.1:$LDF_PORT/sosa ;;
         esac
-        start=$(date +%s.%N)
+        name=$(basename "$query" .rq)
+        out="$WORK/comunica-$size-$name-$server"
         # A query Comunica does not finish (it may pick a bind join of tens of thousands of
         # requests, or run out of heap) is reported as such; the benchmark goes on.
-        if timeout "${COMUNICA_SECONDS:-300}" node "$HERE/../crates/cli/tests/judges/comunica_select.mjs" "$url" "$TPF_QUERY" "$mode" > "$WORK/comunica-$size-$server.json" 2> "$WORK/comunica-$size-$server.log"; then
-          rows=$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$WORK/comunica-$size-$server.json")
+        if timeout "${COMUNICA_SECONDS:-300}" node "$HERE/../crates/cli/tests/judges/comunica_timed.mjs" "$url" "$query" "${COMUNICA_RUNS:-6}" "$mode" > "$out.json" 2> "$out.log"; then
+          python3 - "$out.json" "$size" "$name" "$server" <<'PY'
+import json, statistics, sys
+runs = json.load(open(sys.argv[1]))
+ms, rest = runs["milliseconds"], runs["milliseconds"][1:] or runs["milliseconds"]
+print(f"comunica {sys.argv[2]:<4} {sys.argv[3]:<22} {sys.argv[4]:<13} first {ms[0]:8.1f} ms  median {statistics.median(rest):8.1f} ms  "
+      f"min {min(rest):8.1f} ms  requests {runs['requests'][-1]}  rows {runs['rows'][-1]}")
+PY
         else
-          rows="none (did not finish, see $WORK/comunica-$size-$server.log)"
+          echo "comunica $size $name $server: did not finish within ${COMUNICA_SECONDS:-300} s (see $out.log)"
         fi
-        printf 'comunica %-4s %-13s seconds %.1f rows %s\n' "$size" "$server" "$(echo "$(date +%s.%N) - $start" | bc)" "$rows"
       done
-    fi
+    done
   fi
+  if [ "${ONLY:-}" = comunica ]; then cleanup; pids=(); sleep 2; continue; fi
   wait_for "http://127.0.0.1:$OX_PORT/"
   # The fragment requests leave background counts running (exact counts of the large
   # fragments): the SPARQL runs wait until the server is idle, as Oxigraph server is.

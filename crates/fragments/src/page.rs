@@ -136,7 +136,7 @@ impl FragmentPageBuilder {
         let page_iri = self.page_iri(selector, page);
         let previous = (page > 1).then(|| self.page_iri(selector, page - 1));
         let next = has_next.then(|| self.page_iri(selector, page + 1));
-        let metadata_graph = NamedNode::new_unchecked(format!("{}#metadata", page_iri.as_str()));
+        let metadata_graph = NamedNode::new_unchecked(format!("{}#metadata", self.endpoint));
         let template = if quads {
             format!("{}{{?subject,predicate,object,graph}}", self.endpoint)
         } else {
@@ -151,14 +151,20 @@ impl FragmentPageBuilder {
         add(
             &metadata_graph,
             foaf::PRIMARY_TOPIC,
-            page_iri.clone().into(),
+            fragment.clone().into(),
         );
 
         let dataset = self.dataset_iri();
         add(&dataset, rdf::TYPE, void::DATASET.into_owned().into());
         add(&dataset, rdf::TYPE, hydra::COLLECTION.into_owned().into());
         add(&dataset, void::SUBSET, fragment.clone().into());
-        add(&dataset, void::SUBSET, page_iri.clone().into());
+        if page_iri != fragment {
+            add(&dataset, void::SUBSET, page_iri.clone().into());
+        }
+        // The page is part of its fragment. Comunica reads this link to find the metadata
+        // graph (the graph whose primary topic is the fragment the page is a subset of); it
+        // must come after the dataset's.
+        add(&fragment, void::SUBSET, page_iri.clone().into());
         let form = NamedNode::new_unchecked(format!(
             "{}#{}",
             self.endpoint,

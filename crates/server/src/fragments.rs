@@ -129,10 +129,124 @@ fn quad_pattern(selector: &Selector) -> QuadPattern {
 }
 
 /// A page of a bindings-restricted fragment: the rows' matches one row after the other, each
-/// row's in the store's order, a statement matched under an earlier row left out. Reads only
-/// the rows up to the end of the page. The count is the sum of the rows' counts (exact for
-/// one row, else an estimate: a statement can match under several rows).
+/// row's in the store's order, a statement matched under an earlier row left out. The count is
+/// the sum of the rows' counts.
 fn restricted_page(
+    state: &AppState,
+    rows: &[Selector],
+    offset: u64,
+    page_size: usize,
+) -> Result<(PatternPage, (u64, bool)), StoreError> {
+    let shape = |row: &Selector| {
+        (
+            row.subject.is_some(),
+            row.predicate.is_some(),
+            row.object.is_some(),
+        )
+    };
+    match rows.first() {
+        Some(first) if rows.iter().all(|row| shape(row) == shape(first)) => {
+            page_of_disjoint_rows(state, rows, offset, page_size)
+        }
+        _ => page_of_overlapping_rows(state, rows, offset, page_size),
+    }
+}
+
+/// Rows that bind the same positions (each row once) match disjoint sets of statements: the
+/// fragment is the rows' matches end to end and its count is the sum of theirs, exact when
+/// theirs are. A page reads only the rows it spans, each from where the page starts in it.
+fn page_of_disjoint_rows(
+    state: &AppState,
+    rows: &[Selector],
+    offset: u64,
+    page_size: usize,
+) -> Result<(PatternPage, (u64, bool)), StoreError> {
+    let wanted = page_size.saturating_add(1);
+    let mut quads = Vec::new();
+    let (mut total, mut exact) = (0u64, true);
+    // Where the current row's matches begin in the fragment, while the page has not begun.
+    let mut start = 0u64;
+    for row in rows {
+        let pattern = quad_pattern(row);
+        let mut length = None;
+        if quads.len() < wanted {
+            let skip = if quads.is_empty() {
+                offset.saturating_sub(start)
+            } else {
+                0
+            };
+            if skip > 0 {
+                // Does the page begin after this row? Its count tells, or counting up to `skip`.
+                let count = match row_count(state, &pattern)? {
+                    PatternCount::AtLeast(floor) if floor < skip => {
+                        state.store.count_pattern(&pattern, skip)?
+                    }
+                    count => count,
+                };
+                if let PatternCount::Exact(n) = count {
+                    length = Some(n);
+                    if n <= skip {
+                        start += n;
+                    }
+                }
+            }
+            if length.is_none_or(|n| n > skip) {
+                let mut read = skip;
+                loop {
+                    let page = state
+                        .store
+                        .pattern_page(&pattern, read, wanted - quads.len())?;
+                    let got = page.quads.len();
+                    read += got as u64;
+                    quads.extend(page.quads);
+                    if !page.has_more || got == 0 {
+                        // Read to its end: the row's count is known.
+                        length = Some(read);
+                        start += read;
+                        break;
+                    }
+                    if quads.len() >= wanted {
+                        break;
+                    }
+                }
+            }
+        }
+        let count = match length {
+            Some(n) => PatternCount::Exact(n),
+            None => row_count(state, &pattern)?,
+        };
+        match count {
+            PatternCount::Exact(n) => total = total.saturating_add(n),
+            PatternCount::AtLeast(floor) => {
+                total = total.saturating_add(floor);
+                exact = false;
+            }
+        }
+    }
+    let has_more = quads.len() > page_size;
+    quads.truncate(page_size);
+    Ok((PatternPage { quads, has_more }, (total, exact)))
+}
+
+/// A row's count, exact up to [`ROW_COUNT_CAP`]: a subject's statements are counted from the
+/// index at once; other rows' counts are remembered per data version, as fragments' are, so
+/// that the pages of one restricted fragment count each row once.
+fn row_count(state: &AppState, pattern: &QuadPattern) -> Result<PatternCount, StoreError> {
+    if pattern.subject.is_some() {
+        return state.store.count_pattern(pattern, ROW_COUNT_CAP);
+    }
+    let (count, exact) = state.counts.count(&state.store, pattern, ROW_COUNT_CAP)?;
+    Ok(if exact {
+        PatternCount::Exact(count)
+    } else {
+        PatternCount::AtLeast(count)
+    })
+}
+
+/// Rows that bind different positions may match one statement twice: each page reads the rows
+/// from the first, up to its end, and leaves out what an earlier row matched. The count is the
+/// sum of the rows' counts (exact for one row, else an estimate).
+fn page_of_overlapping_rows(
     state: &AppState,
     rows: &[Selector],
     offset: u64,
@@ -146,19 +260,17 @@ fn restricted_page(
     let (mut total, mut exact) = (0u64, rows.len() <= 1);
     for row in rows {
         let pattern = quad_pattern(row);
-        match state.store.count_pattern(&pattern, ROW_COUNT_CAP)? {
-            PatternCount::Exact(count) => total = total.saturating_add(count),
-            PatternCount::AtLeast(floor) => {
-                total = total.saturating_add(floor);
-                exact = false;
-            }
-        }
+        // The row's count comes with its matches when they all fit in what was read.
+        let mut row_count = None;
         let mut read = 0u64;
         while quads.len() < wanted {
             let page = state
                 .store
                 .pattern_page(&pattern, read, wanted - quads.len())?;
             let got = page.quads.len();
+            if read == 0 && !page.has_more {
+                row_count = Some(got as u64);
+            }
             read += got as u64;
             for quad in page.quads {
                 let key = if by_graph {
@@ -177,6 +289,17 @@ fn restricted_page(
             }
             if !page.has_more || got == 0 {
                 break;
+            }
+        }
+        let count = match row_count {
+            Some(count) => PatternCount::Exact(count),
+            None => state.store.count_pattern(&pattern, ROW_COUNT_CAP)?,
+        };
+        match count {
+            PatternCount::Exact(count) => total = total.saturating_add(count),
+            PatternCount::AtLeast(floor) => {
+                total = total.saturating_add(floor);
+                exact = false;
             }
         }
     }

@@ -23,6 +23,7 @@ use reqwest::header;
 const BASE_IRI: &str = "https://data.example.org/id/";
 const HYDRA: &str = "http://www.w3.org/ns/hydra/core#";
 const VOID: &str = "http://rdfs.org/ns/void#";
+const FOAF_PRIMARY_TOPIC: &str = "http://xmlns.com/foaf/0.1/primaryTopic";
 const RDF_TYPE: &str = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type";
 const OBSERVATION: &str = "http://www.w3.org/ns/sosa/Observation";
 /// Connected but slow: every triple paired with every triple of its predicate.
@@ -129,6 +130,15 @@ fn parse(response: Response, format: RdfFormat) -> Dataset {
         .unwrap()
 }
 
+/// The statements of a response in the order the server wrote them.
+fn in_document_order(response: Response, format: RdfFormat) -> Vec<oxrdf::Quad> {
+    let body = response.bytes().unwrap();
+    RdfParser::from_format(format)
+        .for_slice(&body)
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
 fn objects(dataset: &Dataset, subject: &str, predicate: &str) -> Vec<Term> {
     dataset
         .iter()
@@ -168,8 +178,14 @@ fn paging_covers_every_match_exactly_once_with_counts_and_controls_on_every_page
         let response = running.get_url(&url, "application/trig");
         assert_eq!(response.status(), 200);
         let dataset = parse(response, RdfFormat::TriG);
-        let metadata = GraphName::NamedNode(NamedNode::new(format!("{url}#metadata")).unwrap());
-        // Data in the default graph, metadata and controls in the page's metadata graph.
+        let metadata = GraphName::NamedNode(
+            NamedNode::new(format!(
+                "{}/fragments#metadata",
+                running.server.public_base()
+            ))
+            .unwrap(),
+        );
+        // Data in the default graph, metadata and controls in the metadata graph.
         let data: Vec<_> = dataset
             .iter()
             .filter(|q| q.graph_name.is_default_graph())
@@ -228,6 +244,17 @@ fn paging_covers_every_match_exactly_once_with_counts_and_controls_on_every_page
         assert!(
             in_metadata(&dataset_iri, &format!("{VOID}subset"))
                 .contains(&Term::from(NamedNode::new(fragment.clone()).unwrap()))
+        );
+        // The metadata graph is about the fragment, and the page is part of the fragment:
+        // Comunica finds the metadata graph from these two links.
+        let metadata_iri = metadata.to_string().trim_matches(['<', '>']).to_owned();
+        assert_eq!(
+            in_metadata(&metadata_iri, FOAF_PRIMARY_TOPIC),
+            vec![Term::from(NamedNode::new(fragment.clone()).unwrap())]
+        );
+        assert_eq!(
+            in_metadata(&fragment, &format!("{VOID}subset")),
+            vec![Term::from(NamedNode::new(url.clone()).unwrap())]
         );
         assert_eq!(in_metadata(&url, &format!("{HYDRA}first")).len(), 1);
         assert_eq!(
@@ -917,18 +944,18 @@ fn all_pages(running: &Running, first: &str) -> (Vec<String>, u64, usize) {
         pages += 1;
         let response = running.get_url(&url, "application/trig");
         assert_eq!(response.status(), 200, "{url}");
-        let dataset = parse(response, RdfFormat::TriG);
+        let quads = in_document_order(response, RdfFormat::TriG);
         data.extend(
-            dataset
+            quads
                 .iter()
                 .filter(|q| q.graph_name.is_default_graph())
                 .map(|q| format!("{} {} {}", q.subject, q.predicate, q.object)),
         );
         let about = |p: &str| -> Vec<Term> {
-            dataset
+            quads
                 .iter()
                 .filter(|q| !q.graph_name.is_default_graph() && q.predicate.as_str() == p)
-                .map(|q| q.object.into_owned())
+                .map(|q| q.object.clone())
                 .collect()
         };
         let total = integer(&about(&format!("{HYDRA}totalItems"))[0]);
@@ -938,6 +965,70 @@ fn all_pages(running: &Running, first: &str) -> (Vec<String>, u64, usize) {
         }
     };
     (data, total, pages)
+}
+
+#[test]
+fn a_restricted_fragment_whose_rows_bind_the_same_positions_serves_the_rows_end_to_end() {
+    let running = Running::start(25, config());
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("predicate", RDF_TYPE)
+        .finish();
+    let (typed, _, _) = all_pages(&running, &running.url(&format!("/fragments?{query}")));
+    let mut types: Vec<String> = Vec::new();
+    for object in typed.iter().filter_map(|t| t.rsplit(' ').next()) {
+        if !types.iter().any(|t| t == object) {
+            types.push(object.to_owned());
+        }
+    }
+    assert!(types.len() >= 3, "{types:?}");
+    // A row with no matches between the others, and the observations (25) last but one, so
+    // that pages begin inside rows and at their ends.
+    types.insert(1, "<https://nothing.example/type>".to_owned());
+    if let Some(at) = types.iter().position(|t| t == &format!("<{OBSERVATION}>")) {
+        let observation = types.remove(at);
+        types.insert(types.len() - 1, observation);
+    }
+    let expected: Vec<String> = types
+        .iter()
+        .flat_map(|t| {
+            all_pages(
+                &running,
+                &running.url(&fragment_path(RDF_TYPE, t.trim_matches(['<', '>']))),
+            )
+            .0
+        })
+        .collect();
+    let rows: String = types.iter().map(|t| format!("({t}) ")).collect();
+    let query: String = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("subject", "?s")
+        .append_pair("predicate", RDF_TYPE)
+        .append_pair("object", "?t")
+        .append_pair("values", &format!("(?t) {{ {rows}}}"))
+        .finish();
+    let first = running.url(&format!("/fragments?{query}"));
+    let (data, total, pages) = all_pages(&running, &first);
+    assert_eq!(
+        data, expected,
+        "the rows' matches end to end, each row in store order"
+    );
+    assert_eq!(total, expected.len() as u64, "the rows' counts, exact");
+    assert!(pages >= 3 && pages == expected.len().div_ceil(10));
+    // Each page asked for on its own, without the pages before it: the same slice.
+    for page in (2..=pages).rev() {
+        let response = running.get_url(&format!("{first}&page={page}"), "application/n-quads");
+        assert_eq!(response.status(), 200);
+        let served: Vec<String> = in_document_order(response, RdfFormat::NQuads)
+            .iter()
+            .filter(|q| q.graph_name.is_default_graph())
+            .map(|q| format!("{} {} {}", q.subject, q.predicate, q.object))
+            .collect();
+        let from = (page - 1) * 10;
+        assert_eq!(
+            served,
+            expected[from..(from + 10).min(expected.len())],
+            "page {page}"
+        );
+    }
 }
 
 #[test]

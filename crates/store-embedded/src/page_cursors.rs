@@ -1,7 +1,8 @@
 //! Open walks over a pattern's matches. A client reading a fragment page after page (following
 //! `hydra:next`) continues where its previous page ended, instead of the engine skipping every
 //! earlier match again: reading a fragment of n pages costs n pages, not n²/2. The first page
-//! is left to the engine's query, which answers it fastest; the second opens the walk.
+//! is left to the engine's query, which decodes only the open positions, unless the subject is
+//! bound (few matches: [`first_page`] reads them without a query); the second opens the walk.
 //!
 //! A walk reads the engine's index in the same order as the query that serves a page from its
 //! offset, and like that query (the engine runs it as `DISTINCT`) tells a triple held in
@@ -135,6 +136,43 @@ impl Iterator for Matches {
 }
 
 impl Matches {
+    /// The matches of `pattern` in index order. `only_graph` is the one graph the store holds,
+    /// when it holds only one: a pattern over every graph then reads that graph alone, which
+    /// gives the same matches in the same order without looking for repeated triples.
+    fn of(store: &Store, pattern: &QuadPattern, only_graph: Option<&GraphName>) -> Self {
+        let (graph_filter, graph) = match (&pattern.graph, only_graph) {
+            (GraphSelector::Any, Some(only)) => (Some(only.as_ref()), GraphName::DefaultGraph),
+            (GraphSelector::Any, None) => (None, GraphName::DefaultGraph),
+            (GraphSelector::Default, _) => {
+                (Some(GraphNameRef::DefaultGraph), GraphName::DefaultGraph)
+            }
+            (GraphSelector::Named(name), _) => (
+                Some(GraphNameRef::NamedNode(name.as_ref())),
+                GraphName::NamedNode(name.clone()),
+            ),
+        };
+        let quads = store.quads_for_pattern(
+            pattern.subject.as_ref().map(|s| s.as_ref().into()),
+            pattern.predicate.as_ref().map(oxrdf::NamedNode::as_ref),
+            pattern.object.as_ref().map(oxrdf::Term::as_ref),
+            graph_filter,
+        );
+        let over_every_graph = pattern.graph == GraphSelector::Any && graph_filter.is_none();
+        Self {
+            quads,
+            graph,
+            repeats: over_every_graph.then(|| Repeats {
+                store: store.clone(),
+                met_default_graph: false,
+                previous: None,
+                by_graph: pattern.subject.is_none()
+                    && pattern.predicate.is_none()
+                    && pattern.object.is_none(),
+            }),
+            ahead: None,
+        }
+    }
+
     /// Whether another match follows (read ahead, kept for the next page).
     fn has_next(&mut self) -> bool {
         if self.ahead.is_none() {
@@ -155,37 +193,11 @@ impl PageCursors {
         offset: u64,
         limit: usize,
     ) -> Result<PatternPage, StoreError> {
-        let (graph_filter, graph) = match &pattern.graph {
-            GraphSelector::Any => (None, GraphName::DefaultGraph),
-            GraphSelector::Default => (Some(GraphNameRef::DefaultGraph), GraphName::DefaultGraph),
-            GraphSelector::Named(name) => (
-                Some(GraphNameRef::NamedNode(name.as_ref())),
-                GraphName::NamedNode(name.clone()),
-            ),
-        };
-        let quads = store.quads_for_pattern(
-            pattern.subject.as_ref().map(|s| s.as_ref().into()),
-            pattern.predicate.as_ref().map(oxrdf::NamedNode::as_ref),
-            pattern.object.as_ref().map(oxrdf::Term::as_ref),
-            graph_filter,
-        );
         let mut cursor = PageCursor {
             pattern: pattern.clone(),
             version,
             next_offset: 0,
-            matches: Matches {
-                quads,
-                graph,
-                repeats: (pattern.graph == GraphSelector::Any).then(|| Repeats {
-                    store: store.clone(),
-                    met_default_graph: false,
-                    previous: None,
-                    by_graph: pattern.subject.is_none()
-                        && pattern.predicate.is_none()
-                        && pattern.object.is_none(),
-                }),
-                ahead: None,
-            },
+            matches: Matches::of(store, pattern, None),
             used: Instant::now(),
         };
         cursor.skip_to(offset)?;
@@ -244,6 +256,68 @@ impl PageCursors {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
+}
+
+/// The first `limit` matches of `pattern`, read straight from the index, and whether more
+/// follow; no walk is kept. For a pattern with few matches (its subject bound) this is far
+/// cheaper than preparing and running a query. A triple held in several graphs is told once,
+/// at its first copy, as a walk tells it.
+pub(crate) fn first_page(
+    store: &Store,
+    pattern: &QuadPattern,
+    only_graph: Option<&GraphName>,
+    limit: usize,
+) -> Result<PatternPage, StoreError> {
+    let mut quads = Vec::with_capacity(limit.min(1_000));
+    let mut has_more = false;
+    for quad in first_copies(store, pattern, only_graph) {
+        if quads.len() == limit {
+            has_more = true;
+            break;
+        }
+        quads.push(quad?);
+    }
+    Ok(PatternPage { quads, has_more })
+}
+
+/// How many matches `pattern` has, counted up to `cap` (more: `None`), read straight from the
+/// index like [`first_page`].
+pub(crate) fn count_up_to(
+    store: &Store,
+    pattern: &QuadPattern,
+    only_graph: Option<&GraphName>,
+    cap: u64,
+) -> Result<Option<u64>, StoreError> {
+    let mut count = 0u64;
+    for quad in first_copies(store, pattern, only_graph) {
+        quad?;
+        if count == cap {
+            return Ok(None);
+        }
+        count += 1;
+    }
+    Ok(Some(count))
+}
+
+/// The matches of `pattern`, each triple at its first copy. The set of the triples told is
+/// what tells repeats here (the caller reads few), which holds whatever order the engine's
+/// backend reads the graphs in.
+fn first_copies(
+    store: &Store,
+    pattern: &QuadPattern,
+    only_graph: Option<&GraphName>,
+) -> impl Iterator<Item = Result<Quad, StoreError>> {
+    let mut matches = Matches::of(store, pattern, only_graph);
+    let over_several_graphs = matches.repeats.take().is_some();
+    let mut told = rustc_hash::FxHashSet::default();
+    matches.filter(move |quad| match quad {
+        Ok(quad) if over_several_graphs => told.insert((
+            quad.subject.clone(),
+            quad.predicate.clone(),
+            quad.object.clone(),
+        )),
+        _ => true,
+    })
 }
 
 impl PageCursor {

@@ -20,7 +20,7 @@ use oxigraph::sparql::{
 use oxigraph::store::Store;
 
 use crate::known_observations::KnownObservations;
-use crate::page_cursors::PageCursors;
+use crate::page_cursors::{self, PageCursors};
 use belfort_store::event_streams::{self, EventStreamIndexing, StreamTail, StreamTails};
 use belfort_store::guard;
 use belfort_store::plan::{Filing, plan_ingest};
@@ -194,6 +194,15 @@ impl EmbeddedStore {
         };
         *cached = Some((version, only.clone()));
         Ok(only)
+    }
+
+    /// For a pattern over every graph, the one graph the store holds when it holds only one.
+    fn only_graph_of(&self, pattern: &QuadPattern) -> Result<Option<GraphName>, StoreError> {
+        if pattern.graph == GraphSelector::Any {
+            self.only_graph()
+        } else {
+            Ok(None)
+        }
     }
 
     fn default_graph_is_empty(&self) -> Result<bool, StoreError> {
@@ -642,6 +651,13 @@ impl ObservationStore for EmbeddedStore {
         offset: u64,
         limit: usize,
     ) -> Result<PatternPage, StoreError> {
+        if offset == 0 && pattern.subject.is_some() {
+            // A subject's statements are few: reading them from the index costs a seek, where
+            // a query costs its parsing and planning first (a bindings-restricted fragment
+            // asks for dozens of subjects per request).
+            let only = self.only_graph_of(pattern)?;
+            return page_cursors::first_page(&self.store, pattern, only.as_ref(), limit);
+        }
         let version = self.data_version();
         if offset > 0 {
             if let Some(page) = self
@@ -736,6 +752,15 @@ impl ObservationStore for EmbeddedStore {
     }
 
     fn count_pattern(&self, pattern: &QuadPattern, cap: u64) -> Result<PatternCount, StoreError> {
+        if pattern.subject.is_some() && cap <= DIRECT_COUNT_CAP {
+            let only = self.only_graph_of(pattern)?;
+            return Ok(
+                match page_cursors::count_up_to(&self.store, pattern, only.as_ref(), cap)? {
+                    Some(count) => PatternCount::Exact(count),
+                    None => PatternCount::AtLeast(cap),
+                },
+            );
+        }
         let limit = if cap == u64::MAX {
             String::new()
         } else {
@@ -772,6 +797,10 @@ impl ObservationStore for EmbeddedStore {
         self.version.load(Ordering::SeqCst)
     }
 }
+
+/// A subject-bound pattern is counted by reading its matches from the index when at most this
+/// many are wanted; beyond, the engine counts without decoding them.
+const DIRECT_COUNT_CAP: u64 = 10_000;
 
 /// The graph pattern of a quad pattern, constants written in, the rest `?s ?p ?o`. The engine
 /// evaluates `SELECT REDUCED` over it as `DISTINCT`, so a triple held in several graphs is

@@ -526,6 +526,80 @@ fn reading_a_fragment_page_after_page_gives_the_pages_read_from_their_offsets() 
 }
 
 #[test]
+fn a_subjects_statements_read_from_the_index_are_those_a_query_finds() {
+    let store = EmbeddedStore::in_memory().unwrap();
+    store
+        .bulk_load(DumpFormat::NQuads, quads_in_several_graphs().as_bytes())
+        .unwrap();
+    // One named graph alone: a pattern over every graph reads it.
+    let one_graph = EmbeddedStore::in_memory().unwrap();
+    let in_one_graph: String = quads_in_several_graphs()
+        .lines()
+        .filter(|line| line.contains("/g/a>"))
+        .map(|line| format!("{line}\n"))
+        .collect();
+    one_graph
+        .bulk_load(DumpFormat::NQuads, in_one_graph.as_bytes())
+        .unwrap();
+    // s1: graph a; s2: graphs a and b; s3: the default graph and graph b; s4: the default graph.
+    for (store, subjects) in [(&store, 1..5), (&one_graph, 1..3)] {
+        for i in subjects {
+            let subject = format!("https://data.example.org/id/s{i}");
+            let pattern = QuadPattern {
+                subject: Some(oxrdf::NamedNode::new(&subject).unwrap()),
+                predicate: None,
+                object: None,
+                graph: GraphSelector::Any,
+            };
+            let page = store.pattern_page(&pattern, 0, 10).unwrap();
+            assert!(!page.has_more);
+            assert!(page.quads.iter().all(|q| q.graph_name.is_default_graph()));
+            let read: Vec<String> = page
+                .quads
+                .iter()
+                .map(|q| format!("{} {}", q.predicate, q.object))
+                .collect();
+            let QueryAnswer::Solutions { rows, .. } = store
+                .query(
+                    &format!("SELECT DISTINCT ?p ?o WHERE {{ <{subject}> ?p ?o }}"),
+                    &QueryOptions::default(),
+                )
+                .unwrap()
+            else {
+                panic!("solutions expected");
+            };
+            let mut found: Vec<String> = rows
+                .iter()
+                .map(|row| format!("{} {}", row[0].as_ref().unwrap(), row[1].as_ref().unwrap()))
+                .collect();
+            let mut sorted = read.clone();
+            sorted.sort();
+            found.sort();
+            assert_eq!(sorted, found, "s{i}: each statement once");
+            assert_eq!(read.len(), 3);
+            // Counted from the index below the cap, by the engine above it: the same.
+            assert_eq!(
+                store.count_pattern(&pattern, 10).unwrap(),
+                PatternCount::Exact(3)
+            );
+            assert_eq!(
+                store.count_pattern(&pattern, u64::MAX).unwrap(),
+                PatternCount::Exact(3)
+            );
+            assert_eq!(
+                store.count_pattern(&pattern, 2).unwrap(),
+                PatternCount::AtLeast(2)
+            );
+            // A shorter first page is the start of the longer one.
+            assert_eq!(
+                store.pattern_page(&pattern, 0, 2).unwrap().quads,
+                page.quads[..2]
+            );
+        }
+    }
+}
+
+#[test]
 fn a_write_ends_every_open_walk_over_a_fragment() {
     let store = EmbeddedStore::in_memory().unwrap();
     store.ingest(batch(observations(30, 1.0))).unwrap();
