@@ -10,7 +10,7 @@
 # node-ldf/ (npm @ldf/server 3.3.0), venv/ (pip oxigraph). bench/README.md says how to make them.
 # Environment: SECONDS_PER_RUN (10), CONCURRENCY (8), RUNS (11), QUERIES_DIR (SPARQL queries),
 # TPF_QUERIES (the queries Comunica runs over both TPF servers: bench/tpf/*.rq), COMUNICA_RUNS
-# (6 per query and server), COMUNICA_SECONDS (300: the limit of one query's runs),
+# (11 per query and server), COMUNICA_SECONDS (300: the limit of one query's runs),
 # BELFORT_ARGS (more `belfort serve` options, e.g. `--page-cache-mb 0` to measure without the
 # page cache), ONLY=sparql (the SPARQL runs alone: no Server.js, HDT or request mixes needed),
 # ONLY=comunica (the Comunica queries alone: no request mixes, crawl or SPARQL).
@@ -78,9 +78,16 @@ for size in "$@"; do
     fi
     # Comunica answering each TPF query (bench/tpf/*.rq unless TPF_QUERIES names others) over
     # Server.js, Belfort read as plain TPF, and Belfort read as bindings-restricted (brTPF,
-    # which Server.js does not offer), one after the other. Each runs COMUNICA_RUNS times (6)
+    # which Server.js does not offer), one after the other. Each runs COMUNICA_RUNS times (11)
     # in one Node process with a fresh engine per run: the first run pays Node's and
     # Comunica's warm-up, the median of the others is the query time.
+    # Pinned as the SPARQL runs are (below): the servers on one core, Comunica on the other.
+    if [ "$(nproc)" -ge 2 ]; then
+      for p in "${pids[@]}"; do taskset -apc 0 "$p" >/dev/null; done
+      client=(taskset -c 1)
+    else
+      client=()
+    fi
     for query in ${TPF_QUERIES:-$HERE/tpf/*.rq}; do
       for server in serverjs belfort belfort-brtpf; do
         mode=tpf
@@ -93,7 +100,7 @@ for size in "$@"; do
         out="$WORK/comunica-$size-$name-$server"
         # A query Comunica does not finish (it may pick a bind join of tens of thousands of
         # requests, or run out of heap) is reported as such; the benchmark goes on.
-        if timeout "${COMUNICA_SECONDS:-300}" node "$HERE/../crates/cli/tests/judges/comunica_timed.mjs" "$url" "$query" "${COMUNICA_RUNS:-6}" "$mode" > "$out.json" 2> "$out.log"; then
+        if timeout "${COMUNICA_SECONDS:-300}" "${client[@]}" node "$HERE/../crates/cli/tests/judges/comunica_timed.mjs" "$url" "$query" "${COMUNICA_RUNS:-11}" "$mode" > "$out.json" 2> "$out.log"; then
           python3 - "$out.json" "$size" "$name" "$server" <<'PY'
 import json, statistics, sys
 runs = json.load(open(sys.argv[1]))

@@ -92,6 +92,10 @@ struct ServeArgs {
     /// DATA/kept-pages (0: none).
     #[arg(long, env = "BELFORT_KEPT_PAGES_MB", default_value_t = 4096)]
     kept_pages_mb: u64,
+    /// Send bodies uncompressed even to clients that accept gzip or brotli: for clients on the
+    /// same host, or behind a reverse proxy that compresses.
+    #[arg(long, env = "BELFORT_NO_COMPRESSION")]
+    no_compression: bool,
 }
 
 impl ServeArgs {
@@ -125,6 +129,7 @@ impl ServeArgs {
                 retention_days: event_streams.retention_days,
                 ..EventStreamSettings::default()
             },
+            compress: !self.no_compression,
             ..ServerConfig::default()
         })
     }

@@ -22,6 +22,11 @@ const VALUES_UNENCODED: &AsciiSet = &UNRESERVED
     .remove(b'(')
     .remove(b')');
 
+/// How many times the page size a bindings-restricted fragment's pages hold.
+const RESTRICTED_PAGE_FACTOR: usize = 10;
+/// The most matches on one page of a bindings-restricted fragment.
+const MAX_RESTRICTED_PAGE_SIZE: usize = 10_000;
+
 /// Builds fragment pages for one endpoint.
 #[derive(Debug, Clone)]
 pub struct FragmentPageBuilder {
@@ -73,6 +78,19 @@ impl FragmentPageBuilder {
     /// Matches per page.
     pub fn page_size(&self) -> usize {
         self.page_size
+    }
+
+    /// Matches per page of the fragment of `selector`: a bindings-restricted fragment has ten
+    /// times as many (at most 10 000), because its client sent a block of bindings to get
+    /// their matches in few requests, and reads its pages one after the other.
+    pub fn page_size_of(&self, selector: &Selector) -> usize {
+        if selector.restriction.is_some() {
+            self.page_size
+                .saturating_mul(RESTRICTED_PAGE_FACTOR)
+                .min(MAX_RESTRICTED_PAGE_SIZE)
+        } else {
+            self.page_size
+        }
     }
 
     /// The IRI of the dataset all fragments are subsets of.
@@ -128,7 +146,8 @@ impl FragmentPageBuilder {
                 .map(|q| Quad::new(q.subject, q.predicate, q.object, GraphName::DefaultGraph))
                 .collect()
         };
-        let offset = (page - 1).saturating_mul(self.page_size as u64);
+        let page_size = self.page_size_of(selector);
+        let offset = (page - 1).saturating_mul(page_size as u64);
         // Never 0 for a non-empty fragment, never below what is already known to exist.
         let known = offset + data.len() as u64 + u64::from(has_next);
         let total = total.max(known);
@@ -218,7 +237,7 @@ impl FragmentPageBuilder {
             add(
                 subject,
                 hydra::ITEMS_PER_PAGE,
-                Literal::new_typed_literal(self.page_size.to_string(), xsd::INTEGER).into(),
+                Literal::new_typed_literal(page_size.to_string(), xsd::INTEGER).into(),
             );
         }
         add(&fragment, rdf::TYPE, hydra::COLLECTION.into_owned().into());

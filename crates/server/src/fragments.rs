@@ -52,7 +52,7 @@ pub async fn fragment(
         ));
     }
 
-    let page_size = state.fragments.page_size();
+    let page_size = state.fragments.page_size_of(&selector);
     let offset = (page - 1).saturating_mul(page_size as u64);
     if selector.restriction.is_some() && offset + page_size as u64 > MAX_RESTRICTED_DEPTH {
         return Err(ApiError::bad_request(
@@ -363,7 +363,7 @@ fn fragment_html(state: &AppState, selector: &Selector, document: &FragmentDocum
         graph = html::attr(&graph),
         total = document.total,
         page = document.page,
-        size = state.fragments.page_size(),
+        size = state.fragments.page_size_of(selector),
         graph_head = if selector.is_quad_pattern() {
             "<th>graph</th>"
         } else {

@@ -21,7 +21,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use actix_web::dev::ServerHandle;
-use actix_web::middleware::{Compress, DefaultHeaders};
+use actix_web::middleware::{Compress, Condition, DefaultHeaders};
 use actix_web::{App, HttpServer, guard, web};
 use belfort_fragments::{EventStreamDocuments, FragmentPageBuilder};
 use belfort_store::ObservationStore;
@@ -73,6 +73,9 @@ pub struct ServerConfig {
     pub kept_pages_bytes: u64,
     /// How the event streams are published.
     pub event_streams: EventStreamSettings,
+    /// Compress bodies (gzip, brotli) for clients that accept it; off where compression only
+    /// costs time: clients on the same host, or a reverse proxy that compresses.
+    pub compress: bool,
 }
 
 impl Default for ServerConfig {
@@ -94,6 +97,7 @@ impl Default for ServerConfig {
             kept_pages_dir: None,
             kept_pages_bytes: 4 * 1024 * 1024 * 1024,
             event_streams: EventStreamSettings::default(),
+            compress: true,
         }
     }
 }
@@ -193,6 +197,7 @@ impl RunningServer {
         });
         let (sender, receiver) = std::sync::mpsc::channel();
         let workers = config.workers.max(1);
+        let compress = config.compress;
         let thread = std::thread::Builder::new()
             .name("belfort-http".to_owned())
             .spawn(move || {
@@ -200,7 +205,7 @@ impl RunningServer {
                     let server = HttpServer::new(move || {
                         App::new()
                             .app_data(state.clone())
-                            .wrap(Compress::default())
+                            .wrap(Condition::new(compress, Compress::default()))
                             .wrap(
                                 DefaultHeaders::new()
                                     .add(("Access-Control-Allow-Origin", "*"))

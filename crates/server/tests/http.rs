@@ -427,6 +427,22 @@ fn validators_caching_cors_and_compression() {
         .send()
         .unwrap();
     assert_eq!(compressed.headers()[header::CONTENT_ENCODING], "gzip");
+    let uncompressed = Running::start(
+        5,
+        ServerConfig {
+            compress: false,
+            ..config()
+        },
+    );
+    let plain = uncompressed
+        .client
+        .get(uncompressed.url(&path))
+        .header(header::ACCEPT, "text/turtle")
+        .header(header::ACCEPT_ENCODING, "gzip, br")
+        .send()
+        .unwrap();
+    assert_eq!(plain.status(), 200);
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
     let missing = running.get("/nothing-here", "text/turtle");
     assert_eq!(missing.status(), 404);
     assert_eq!(problem_code(missing), "not-found");
@@ -969,7 +985,14 @@ fn all_pages(running: &Running, first: &str) -> (Vec<String>, u64, usize) {
 
 #[test]
 fn a_restricted_fragment_whose_rows_bind_the_same_positions_serves_the_rows_end_to_end() {
-    let running = Running::start(25, config());
+    // One match per plain page: ten per page of a restricted fragment.
+    let running = Running::start(
+        25,
+        ServerConfig {
+            page_size: 1,
+            ..config()
+        },
+    );
     let query: String = url::form_urlencoded::Serializer::new(String::new())
         .append_pair("predicate", RDF_TYPE)
         .finish();
@@ -1017,7 +1040,14 @@ fn a_restricted_fragment_whose_rows_bind_the_same_positions_serves_the_rows_end_
     for page in (2..=pages).rev() {
         let response = running.get_url(&format!("{first}&page={page}"), "application/n-quads");
         assert_eq!(response.status(), 200);
-        let served: Vec<String> = in_document_order(response, RdfFormat::NQuads)
+        let quads = in_document_order(response, RdfFormat::NQuads);
+        let per_page: Vec<Term> = quads
+            .iter()
+            .filter(|q| q.predicate.as_str() == format!("{HYDRA}itemsPerPage"))
+            .map(|q| q.object.clone())
+            .collect();
+        assert!(per_page.iter().all(|n| integer(n) == 10) && !per_page.is_empty());
+        let served: Vec<String> = quads
             .iter()
             .filter(|q| q.graph_name.is_default_graph())
             .map(|q| format!("{} {} {}", q.subject, q.predicate, q.object))
@@ -1033,7 +1063,14 @@ fn a_restricted_fragment_whose_rows_bind_the_same_positions_serves_the_rows_end_
 
 #[test]
 fn a_bindings_restricted_fragment_pages_through_the_union_of_its_rows_each_triple_once() {
-    let running = Running::start(25, config());
+    // One match per plain page: ten per page of a restricted fragment.
+    let running = Running::start(
+        25,
+        ServerConfig {
+            page_size: 1,
+            ..config()
+        },
+    );
     let (types, _, _) = all_pages(
         &running,
         &running.url(&fragment_path(RDF_TYPE, OBSERVATION)),
