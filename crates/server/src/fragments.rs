@@ -80,6 +80,12 @@ pub async fn fragment(
     .await
     .map_err(|e| ApiError::internal(e.to_string()))??;
 
+    // A fragment whose first page is empty has no matches, whatever an estimate said.
+    let (total, total_is_exact) = if offset == 0 && matches.quads.is_empty() {
+        (0, true)
+    } else {
+        (total, total_is_exact)
+    };
     let genid = format!("{}/.well-known/genid/", state.public_base);
     let data = matches
         .quads
