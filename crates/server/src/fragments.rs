@@ -235,13 +235,15 @@ fn page_of_disjoint_rows(
 }
 
 /// A row's count, exact up to [`ROW_COUNT_CAP`]: a subject's statements are counted from the
-/// index at once; other rows' counts are remembered per data version, as fragments' are, so
-/// that the pages of one restricted fragment count each row once.
+/// index at once; other rows' counts are remembered per data version (apart from fragments'),
+/// so that the pages of one restricted fragment count each row once.
 fn row_count(state: &AppState, pattern: &QuadPattern) -> Result<PatternCount, StoreError> {
     if pattern.subject.is_some() {
         return state.store.count_pattern(pattern, ROW_COUNT_CAP);
     }
-    let (count, exact) = state.counts.count(&state.store, pattern, ROW_COUNT_CAP)?;
+    let (count, exact) = state
+        .row_counts
+        .count(&state.store, pattern, ROW_COUNT_CAP)?;
     Ok(if exact {
         PatternCount::Exact(count)
     } else {

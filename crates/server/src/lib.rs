@@ -113,6 +113,9 @@ pub(crate) struct AppState {
     pub node_slots: event_streams::NodeSlots,
     pub stored_index: event_streams::StoredIndex,
     pub counts: CountCache,
+    /// The counts of bindings-restricted fragments' rows, taken at a lower cap: kept apart, so
+    /// that a row's floor never stands as the count of the same pattern asked as a fragment.
+    pub row_counts: CountCache,
     pub page_cache: PageCache,
     pub kept_pages: KeptPages,
     pub queries: QuerySlots,
@@ -180,6 +183,7 @@ impl RunningServer {
             store,
             queries: QuerySlots::new(config.max_concurrent_queries),
             counts: CountCache::default(),
+            row_counts: CountCache::default(),
             page_cache: PageCache::new(config.page_cache_bytes),
             kept_pages: KeptPages::open(
                 config.kept_pages_dir.as_deref(),
