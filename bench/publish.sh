@@ -27,6 +27,16 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; }
 trap cleanup EXIT
 
+# Puts every server on core 0 and sets `client` to run a client on core 1 (on one core: as is).
+pin_servers() {
+  if [ "$(nproc)" -ge 2 ]; then
+    for p in "${pids[@]}"; do taskset -apc 0 "$p" >/dev/null; done
+    client=(taskset -c 1)
+  else
+    client=()
+  fi
+}
+
 wait_for() { # URL
   for _ in $(seq 600); do curl -sf -o /dev/null -H 'Accept: text/turtle' "$1" && return 0; sleep 0.5; done
   echo "not answering: $1" >&2; return 1
@@ -47,34 +57,34 @@ for size in "$@"; do
     wait_for "http://127.0.0.1:$LDF_PORT/sosa"
     sleep 2
     if [ "${ONLY:-}" != comunica ]; then
-    # Warm-up: every distinct request of the mixes once, on both servers, then Belfort left until
-    # idle: a fragment's first request counts it (exactly up to 1 000 000 matches, beyond that in
-    # the background), which happens once per data version. The mixes then measure the steady
-    # state; the warm-up time is the first-request cost.
-    for server in belfort serverjs; do
-      if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; prefix=/fragments; else base=http://127.0.0.1:$LDF_PORT; prefix=/sosa; fi
-      start=$(date +%s.%N)
-      requests=$(cat "$WORK"/paths-$size/{by_sensor,by_subject,type_first,type_deep,scan_first,mix}.txt | sort -u | sed "s#^/sosa#$base$prefix#" | tee "$WORK/warm-$size.$server.txt" | wc -l)
-      xargs -P 4 -n 100 curl -s -H 'Accept: application/n-quads' < "$WORK/warm-$size.$server.txt" > /dev/null
-      printf 'warm-up %-4s %-9s %s distinct requests in %.1f s\n' "$size" "$server" "$requests" "$(echo "$(date +%s.%N) - $start" | bc)"
-    done
-    echo "belfort idle after the warm-up after $(wait_idle "${pids[0]}" 2 10 300) s"
-    for mix in by_sensor by_subject type_first type_deep scan_first mix; do
+      # Warm-up: every distinct request of the mixes once, on both servers, then Belfort left until
+      # idle: a fragment's first request counts it (exactly up to 1 000 000 matches, beyond that in
+      # the background), which happens once per data version. The mixes then measure the steady
+      # state; the warm-up time is the first-request cost.
       for server in belfort serverjs; do
         if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; prefix=/fragments; else base=http://127.0.0.1:$LDF_PORT; prefix=/sosa; fi
-        sed "s#^/sosa#$prefix#" "$WORK/paths-$size/$mix.txt" > "$WORK/paths-$size/$mix.$server.txt"
-        printf 'tpf %-4s %-10s %-9s ' "$size" "$mix" "$server"
-        "$TARGET/belfort-serve-bench" tpf "$base" "$WORK/paths-$size/$mix.$server.txt" "$SECS" "$CONC"
+        start=$(date +%s.%N)
+        requests=$(cat "$WORK"/paths-$size/{by_sensor,by_subject,type_first,type_deep,scan_first,mix}.txt | sort -u | sed "s#^/sosa#$base$prefix#" | tee "$WORK/warm-$size.$server.txt" | wc -l)
+        xargs -P 4 -n 100 curl -s -H 'Accept: application/n-quads' < "$WORK/warm-$size.$server.txt" > /dev/null
+        printf 'warm-up %-4s %-9s %s distinct requests in %.1f s\n' "$size" "$server" "$requests" "$(echo "$(date +%s.%N) - $start" | bc)"
       done
-    done
-    # One client reading the whole rdf:type sosa:Observation fragment through hydra:next.
-    for server in belfort serverjs; do
-      if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; else base=http://127.0.0.1:$LDF_PORT; fi
-      printf 'crawl %-4s %-9s ' "$size" "$server"
-      # Belfort serves the first 10 000 pages of a fragment (beyond: 400, narrow the pattern or
-      # use SPARQL); at 10m the type fragment has 12 500.
-      "$TARGET/belfort-serve-bench" crawl "$base$(head -1 "$WORK/paths-$size/type_first.$server.txt")" 2>&1 | head -1 || true
-    done
+      echo "belfort idle after the warm-up after $(wait_idle "${pids[0]}" 2 10 300) s"
+      for mix in by_sensor by_subject type_first type_deep scan_first mix; do
+        for server in belfort serverjs; do
+          if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; prefix=/fragments; else base=http://127.0.0.1:$LDF_PORT; prefix=/sosa; fi
+          sed "s#^/sosa#$prefix#" "$WORK/paths-$size/$mix.txt" > "$WORK/paths-$size/$mix.$server.txt"
+          printf 'tpf %-4s %-10s %-9s ' "$size" "$mix" "$server"
+          "$TARGET/belfort-serve-bench" tpf "$base" "$WORK/paths-$size/$mix.$server.txt" "$SECS" "$CONC"
+        done
+      done
+      # One client reading the whole rdf:type sosa:Observation fragment through hydra:next.
+      for server in belfort serverjs; do
+        if [ $server = belfort ]; then base=http://127.0.0.1:$BF_PORT; else base=http://127.0.0.1:$LDF_PORT; fi
+        printf 'crawl %-4s %-9s ' "$size" "$server"
+        # Belfort serves the first 10 000 pages of a fragment (beyond: 400, narrow the pattern or
+        # use SPARQL); at 10m the type fragment has 12 500.
+        "$TARGET/belfort-serve-bench" crawl "$base$(head -1 "$WORK/paths-$size/type_first.$server.txt")" 2>&1 | head -1 || true
+      done
     fi
     # Comunica answering each TPF query (bench/tpf/*.rq unless TPF_QUERIES names others) over
     # Server.js, Belfort read as plain TPF, and Belfort read as bindings-restricted (brTPF,
@@ -82,12 +92,7 @@ for size in "$@"; do
     # in one Node process with a fresh engine per run: the first run pays Node's and
     # Comunica's warm-up, the median of the others is the query time.
     # Pinned as the SPARQL runs are (below): the servers on one core, Comunica on the other.
-    if [ "$(nproc)" -ge 2 ]; then
-      for p in "${pids[@]}"; do taskset -apc 0 "$p" >/dev/null; done
-      client=(taskset -c 1)
-    else
-      client=()
-    fi
+    pin_servers
     for query in ${TPF_QUERIES:-$HERE/tpf/*.rq}; do
       for server in serverjs belfort belfort-brtpf; do
         mode=tpf
@@ -121,12 +126,7 @@ PY
   echo "belfort idle after $(wait_idle "${pids[0]}" 2 10 120) s"
   # One core for the servers and the other for the client: a query's time then no longer
   # depends on where the scheduler puts the evaluating thread.
-  if [ "$(nproc)" -ge 2 ]; then
-    for p in "${pids[@]}"; do taskset -apc 0 "$p" >/dev/null; done
-    client=(taskset -c 1)
-  else
-    client=()
-  fi
+  pin_servers
   for server in belfort oxigraph; do
     if [ $server = belfort ]; then endpoint=http://127.0.0.1:$BF_PORT/sparql; else endpoint=http://127.0.0.1:$OX_PORT/query; fi
     for q in "$QUERIES_DIR"/*.rq; do

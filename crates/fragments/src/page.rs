@@ -75,12 +75,8 @@ impl FragmentPageBuilder {
         })
     }
 
-    /// Matches per page.
-    pub fn page_size(&self) -> usize {
-        self.page_size
-    }
-
-    /// Matches per page of the fragment of `selector`: a bindings-restricted fragment has ten
+    /// Matches per page of the fragment of `selector`: the page size, and for a
+    /// bindings-restricted fragment ten
     /// times as many (at most 10 000), because its client sent a block of bindings to get
     /// their matches in few requests, and reads its pages one after the other.
     pub fn page_size_of(&self, selector: &Selector) -> usize {

@@ -138,8 +138,15 @@ impl Iterator for Matches {
 impl Matches {
     /// The matches of `pattern` in index order. `only_graph` is the one graph the store holds,
     /// when it holds only one: a pattern over every graph then reads that graph alone, which
-    /// gives the same matches in the same order without looking for repeated triples.
-    fn of(store: &Store, pattern: &QuadPattern, only_graph: Option<&GraphName>) -> Self {
+    /// gives the same matches in the same order without looking for repeated triples. Over
+    /// several graphs, `repeats_by_index` tells repeated triples from the engine's index order
+    /// (a walk); without it every copy comes (the caller tells repeats itself).
+    fn of(
+        store: &Store,
+        pattern: &QuadPattern,
+        only_graph: Option<&GraphName>,
+        repeats_by_index: bool,
+    ) -> Self {
         let (graph_filter, graph) = match (&pattern.graph, only_graph) {
             (GraphSelector::Any, Some(only)) => (Some(only.as_ref()), GraphName::DefaultGraph),
             (GraphSelector::Any, None) => (None, GraphName::DefaultGraph),
@@ -157,11 +164,11 @@ impl Matches {
             pattern.object.as_ref().map(oxrdf::Term::as_ref),
             graph_filter,
         );
-        let over_every_graph = pattern.graph == GraphSelector::Any && graph_filter.is_none();
+        let over_several_graphs = reads_several_graphs(pattern, only_graph);
         Self {
             quads,
             graph,
-            repeats: over_every_graph.then(|| Repeats {
+            repeats: (over_several_graphs && repeats_by_index).then(|| Repeats {
                 store: store.clone(),
                 met_default_graph: false,
                 previous: None,
@@ -197,7 +204,7 @@ impl PageCursors {
             pattern: pattern.clone(),
             version,
             next_offset: 0,
-            matches: Matches::of(store, pattern, None),
+            matches: Matches::of(store, pattern, None, true),
             used: Instant::now(),
         };
         cursor.skip_to(offset)?;
@@ -307,10 +314,9 @@ fn first_copies(
     pattern: &QuadPattern,
     only_graph: Option<&GraphName>,
 ) -> impl Iterator<Item = Result<Quad, StoreError>> {
-    let mut matches = Matches::of(store, pattern, only_graph);
-    let over_several_graphs = matches.repeats.take().is_some();
+    let over_several_graphs = reads_several_graphs(pattern, only_graph);
     let mut told = rustc_hash::FxHashSet::default();
-    matches.filter(move |quad| match quad {
+    Matches::of(store, pattern, only_graph, false).filter(move |quad| match quad {
         Ok(quad) if over_several_graphs => told.insert((
             quad.subject.clone(),
             quad.predicate.clone(),
@@ -318,6 +324,11 @@ fn first_copies(
         )),
         _ => true,
     })
+}
+
+/// Whether reading `pattern` may meet copies of one triple in several graphs.
+fn reads_several_graphs(pattern: &QuadPattern, only_graph: Option<&GraphName>) -> bool {
+    pattern.graph == GraphSelector::Any && only_graph.is_none()
 }
 
 impl PageCursor {
